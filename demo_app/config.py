@@ -1,0 +1,89 @@
+"""Every setting of the site, read from the environment (and `.env` when present).
+
+The README has the same table; keep the two in step. Values are read once, when
+the app is created, so a test can pass its own mapping to `create_app()`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _float(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def from_environment(env: os._Environ | dict | None = None) -> dict:
+    """Settings taken from the environment; unset ones keep their defaults."""
+    env = os.environ if env is None else env
+    settings = {
+        "ALLOW_SIGNUP": _bool(env.get("ALLOW_SIGNUP"), True),
+        "ONESIGNAL_APP_ID": env.get("ONESIGNAL_APP_ID", ""),
+        "ONESIGNAL_API_KEY": env.get("ONESIGNAL_API_KEY", ""),
+        "ONESIGNAL_API_URL": env.get("ONESIGNAL_API_URL", "https://api.onesignal.com"),
+        "ONESIGNAL_TIMEOUT": _float(env.get("ONESIGNAL_TIMEOUT"), 10.0),
+        "ONESIGNAL_MAX_RETRIES": _int(env.get("ONESIGNAL_MAX_RETRIES"), 2),
+        "PUSH_TARGET": env.get("PUSH_TARGET", "devices"),
+        "SEND_LIMIT_PER_MINUTE": _int(env.get("SEND_LIMIT_PER_MINUTE"), 10),
+        "LOGIN_LIMIT_PER_MINUTE": _int(env.get("LOGIN_LIMIT_PER_MINUTE"), 5),
+        "TRUSTED_PROXY_HOPS": _int(env.get("TRUSTED_PROXY_HOPS"), 0),
+        "REGISTER_MAX_BYTES": _int(env.get("REGISTER_MAX_BYTES"), 1024 * 1024),
+        "CAPTURE_MAX_COUNT": _int(env.get("CAPTURE_MAX_COUNT"), 100_000),
+        "CAPTURE_MAX_DAYS": _int(env.get("CAPTURE_MAX_DAYS"), 30),
+        "CAPTURE_LOG": env.get("CAPTURE_LOG", ""),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "RUN_WORKER": _bool(env.get("RUN_WORKER"), True),
+    }
+    if env.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` and `postgresql://` spellings hosts hand out and
+    use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key_for(instance_path: str) -> str:
+    """The key kept in the instance folder, made once on first start.
+
+    Written to a temporary file and then hard-linked into place, which fails if
+    the file exists: two workers starting together end up reading one key.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp.write_text(secrets.token_hex(32))
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

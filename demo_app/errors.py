@@ -1,0 +1,70 @@
+"""Error pages in the site's look; JSON for API callers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing at this address.",
+    405: "That method is not allowed here.",
+    413: "The request is larger than this site accepts.",
+    429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+    503: "The service is not available right now.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/register", "/healthz")):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(code: int, message: str | None = None, **extra):
+    message = message or MESSAGES.get(code, "Error")
+    if wants_json():
+        response = jsonify(error=message, status=code, **extra)
+        response.status_code = code
+        return response
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(
+            400,
+            f"The security token was missing or out of date ({error.description}). "
+            "Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        # A description given to abort() says more than the generic text;
+        # werkzeug's stock descriptions say less than ours.
+        custom = error.description and error.description != type(error).description
+        message = error.description if custom and code < 500 else MESSAGES.get(code)
+        response = error_response(code, message)
+        if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response = app.make_response(response)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return error_response(500)
+
+    app.register_error_handler(InternalServerError, unexpected)

@@ -1,0 +1,225 @@
+"""The data model.
+
+One name for one idea: OneSignal renamed the *player id* (`oneSignalUserId` in
+the legacy bridge) to *subscription id* (`subscription.id` in the v5 bridge).
+They are the same device id; this code calls it `subscription_id` everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, the same on SQLite and PostgreSQL."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # What the app sets on the device with externalUserId.set()/login();
+    # OneSignal then keeps the link to the device (seed strategy 2).
+    external_id: so.Mapped[str | None] = so.mapped_column(sa.String(128), unique=True)
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[dt.datetime | None] = so.mapped_column(index=True)
+
+    device_links: so.Mapped[list[UserDevice]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Device(db.Model):
+    """A device as OneSignal knows it, keyed by its subscription (player) id."""
+
+    __tablename__ = "devices"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    subscription_id: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    onesignal_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    push_token: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    model: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    os_version: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    app_version: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    installation_id: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    app_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    subscribed: so.Mapped[bool | None]
+    external_id: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    info: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    first_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    last_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    user_links: so.Mapped[list[UserDevice]] = so.relationship(
+        back_populates="device", cascade="all, delete-orphan"
+    )
+
+
+class UserDevice(db.Model):
+    """Which account was seen on which device, and how the site learnt it.
+
+    Many-to-many: a phone can be shared by several accounts and an account
+    used on several phones (the seed allows both).
+    """
+
+    __tablename__ = "user_devices"
+
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # "page" (JavaScript on a page, seed 1a) or "registration" (the app's POST, seed 1b)
+    learnt_via: so.Mapped[str] = so.mapped_column(sa.String(16))
+    last_via: so.Mapped[str] = so.mapped_column(sa.String(16))
+    first_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    last_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    # Outcome of the last externalUserId.set()/remove() (or login()/logout())
+    # reported by the page for this device: "set", "removed" or "failed".
+    external_id_state: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    external_id_value: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    external_id_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    external_id_at: so.Mapped[dt.datetime | None]
+
+    user: so.Mapped[User] = so.relationship(back_populates="device_links")
+    device: so.Mapped[Device] = so.relationship(back_populates="user_links")
+
+
+class Capture(db.Model):
+    """One request received by the registration endpoint, kept as sent."""
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        sa.Index("ix_captures_label_id", "label", "id"),
+        sa.Index("ix_captures_status_id", "status", "id"),
+        sa.Index("ix_captures_user_id_id", "user_id", "id"),
+        sa.Index("ix_captures_platform_id", "platform", "id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True)
+    received_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    method: so.Mapped[str] = so.mapped_column(sa.String(16))
+    path: so.Mapped[str] = so.mapped_column(sa.String(2048))
+    label: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    query_string: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    remote_addr: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    content_type: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # [[name, value], ...] in the order received, repeats kept
+    headers: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    cookies: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    body: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    body_size: so.Mapped[int] = so.mapped_column(default=0)
+    # the JSON document or form fields when the body parsed, else null
+    parsed: so.Mapped[dict | list | None] = so.mapped_column(sa.JSON)
+    platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # "ok", "parse_error" or "too_large"
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="ok")
+    http_status: so.Mapped[int] = so.mapped_column(default=200)
+    problems: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    # sha256 of the sender's session cookie, so a viewer can be shown the
+    # secrets of captures that their own session made and nobody else's.
+    session_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    device_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("devices.id", ondelete="SET NULL")
+    )
+    # request id from the JSON-lines log, so importing the log twice adds nothing
+    log_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    user: so.Mapped[User | None] = so.relationship()
+    device: so.Mapped[Device | None] = so.relationship()
+
+
+class PushLog(db.Model):
+    """Every attempt to send a push, with the request minus its secrets."""
+
+    __tablename__ = "push_log"
+    __table_args__ = (sa.Index("ix_push_log_user_id_id", "user_id", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    target_kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    target: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    request_body: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    outcome: so.Mapped[str] = so.mapped_column(sa.String(32))
+    http_status: so.Mapped[int | None]
+    notification_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    response: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    duration_ms: so.Mapped[float | None]
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_recipient_id_id", "recipient_id", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    sender_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    read_at: so.Mapped[dt.datetime | None]
+
+    sender: so.Mapped[User] = so.relationship(foreign_keys=[sender_id])
+    recipient: so.Mapped[User] = so.relationship(foreign_keys=[recipient_id])
+
+
+class Job(db.Model):
+    """A queued piece of background work (the delayed "order delivered" push)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (sa.Index("ix_jobs_status_run_at", "status", "run_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    run_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # "queued", "running", "done" or "failed"
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="queued")
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    locked_at: so.Mapped[dt.datetime | None]
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+
+class ThrottleHit(db.Model):
+    """One counted event (a failed login, a send) for limits shared by all workers."""
+
+    __tablename__ = "throttle_hits"
+    __table_args__ = (sa.Index("ix_throttle_hits_key_at", "key", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(255))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

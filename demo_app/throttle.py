@@ -1,0 +1,45 @@
+"""Rate limits counted in the database, so every worker and host shares them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from .extensions import db
+from .models import ThrottleHit, utcnow
+
+KEEP = dt.timedelta(hours=1)
+
+
+def count(key: str, window: dt.timedelta) -> int:
+    since = utcnow() - window
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ThrottleHit)
+        .where(ThrottleHit.key == key, ThrottleHit.created_at >= since)
+    )
+
+
+def over_limit(keys: list[str], limit: int, window: dt.timedelta) -> bool:
+    return any(count(key, window) >= limit for key in keys)
+
+
+def record(*keys: str) -> None:
+    """Count one event under each key; old events are swept as we go."""
+    now = utcnow()
+    db.session.execute(sa.delete(ThrottleHit).where(ThrottleHit.created_at < now - KEEP))
+    db.session.add_all(ThrottleHit(key=key[:255], created_at=now) for key in keys)
+    db.session.commit()
+
+
+def retry_after(key: str, window: dt.timedelta) -> int:
+    """Seconds until the oldest counted event leaves the window."""
+    oldest = db.session.scalar(
+        sa.select(sa.func.min(ThrottleHit.created_at)).where(
+            ThrottleHit.key == key, ThrottleHit.created_at >= utcnow() - window
+        )
+    )
+    if oldest is None:
+        return 0
+    return max(1, int((oldest + window - utcnow()).total_seconds()) + 1)

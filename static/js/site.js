@@ -1,0 +1,42 @@
+// Shared helpers for the site's pages. No build step, no external request.
+
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+// POST JSON to the site with the CSRF header; resolves to {ok, status, data}.
+export async function postJSON(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch { data = { error: `HTTP ${response.status}` }; }
+  return { ok: response.ok, status: response.status, data };
+}
+
+// Buttons marked data-copy="#id" copy that element's text.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const text = source.value !== undefined ? source.value : source.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text; document.body.appendChild(area); area.select();
+    document.execCommand("copy"); area.remove();
+  }
+  const old = button.textContent; button.textContent = "Copied"; setTimeout(() => { button.textContent = old; }, 1200);
+});
+
+// Forms marked data-confirm ask before submitting.
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});

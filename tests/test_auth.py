@@ -1,0 +1,186 @@
+"""Accounts: sign-up, login, throttling, safe redirects, logout, profile."""
+
+import pytest
+import sqlalchemy as sa
+
+from demo_app.extensions import db
+from demo_app.models import User
+from demo_app.security import is_safe_next
+
+from .conftest import PASSWORD, csrf_from
+
+
+def test_signup_creates_hashed_account_and_logs_in(client, app):
+    token = csrf_from(client.get("/signup").get_data(as_text=True))
+    response = client.post(
+        "/signup",
+        data={"email": "New@Example.com", "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "new@example.com" in page
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        assert user.email == "new@example.com"
+        assert PASSWORD not in user.password_hash
+        assert user.check_password(PASSWORD)
+        assert user.external_id == f"user-{user.id}"
+
+
+def test_signup_rejects_duplicate_and_short_password(client, auth):
+    auth.create("alice@example.com")
+    token = csrf_from(client.get("/signup").get_data(as_text=True))
+    page = client.post(
+        "/signup",
+        data={"email": "ALICE@example.com", "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token},
+    ).get_data(as_text=True)
+    assert "already exists" in page
+    page = client.post(
+        "/signup", data={"email": "b@example.com", "password": "short", "confirm": "short", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "8 characters or more" in page
+
+
+@pytest.mark.parametrize("app_settings", [{"ALLOW_SIGNUP": False}])
+def test_signup_can_be_switched_off(client):
+    response = client.get("/signup")
+    assert response.status_code == 404
+    assert "Sign-up is switched off" in response.get_data(as_text=True)
+    assert 'href="/signup"' not in client.get("/login").get_data(as_text=True)
+
+
+def test_login_success_and_logout(client, auth):
+    auth.create()
+    response = auth.login()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "alice@example.com" in client.get("/profile").get_data(as_text=True)
+    assert auth.logout().status_code == 302
+    response = client.get("/profile")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_is_not_a_get(client, auth):
+    auth.create()
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    assert client.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("alice@example.com", "wrong password"), ("nobody@example.com", PASSWORD), ("", "")],
+)
+def test_login_failure(client, auth, email, password):
+    auth.create()
+    response = auth.login(email, password)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Wrong email or password" in page or "This field is required" in page
+    assert client.get("/profile").status_code == 302
+
+
+def test_failed_logins_are_throttled(client, auth):
+    auth.create()
+    for _ in range(5):
+        assert auth.login(password="nope nope nope").status_code == 200
+    blocked = auth.login()  # even the right password waits now
+    assert blocked.status_code == 429
+    assert "Too many failed logins" in blocked.get_data(as_text=True)
+    assert int(blocked.headers["Retry-After"]) >= 1
+    assert client.get("/profile").status_code == 302
+
+
+def test_throttle_counts_per_email_across_addresses(client, auth):
+    auth.create()
+    for i in range(5):
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i}"
+        auth.login(password="bad password")
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    assert auth.login().status_code == 429
+
+
+def test_throttle_does_not_block_other_accounts_from_other_addresses(client, auth):
+    auth.create()
+    auth.create("bob@example.com")
+    for _ in range(5):
+        auth.login(password="bad password")
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    assert auth.login("bob@example.com").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "https://evil.example", "/\\evil.example", "http:/evil.example",
+     "javascript:alert(1)", "///evil.example", " //evil.example"],
+)
+def test_login_does_not_follow_next_off_site(auth, target):
+    auth.create()
+    response = auth.login(next=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_follows_next_inside_site(auth):
+    auth.create()
+    response = auth.login(next="/profile?tab=1")
+    assert response.headers["Location"] == "/profile?tab=1"
+
+
+def test_login_page_keeps_next_from_query(client):
+    page = client.get("/login?next=/profile").get_data(as_text=True)
+    assert 'value="/profile"' in page
+
+
+def test_is_safe_next_table():
+    assert is_safe_next("/inspector/3")
+    for bad in ["", None, "evil.example", "//x", "/\\x", "https://x/", "/\nx"]:
+        assert not is_safe_next(bad)
+
+
+def test_remember_me_sets_persistent_cookie(client, auth):
+    auth.create()
+    auth.login(remember=True)
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None and cookie.expires is not None
+    assert cookie.http_only
+
+
+def test_session_is_renewed_at_login(client, auth):
+    auth.create()
+    client.get("/login")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    auth.login()
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+
+
+def test_csrf_rejected_without_token(client, auth):
+    auth.create()
+    response = client.post("/login", data={"email": "alice@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    assert client.get("/profile").status_code == 302
+
+
+def test_csrf_rejected_on_logout_and_json(client, auth):
+    auth.create()
+    auth.login()
+    assert client.post("/logout").status_code == 400
+    assert client.get("/profile").status_code == 200
+
+
+def test_profile_edits_external_id_with_validation(client, auth, app):
+    auth.create()
+    auth.create("bob@example.com")
+    auth.login()
+    token = auth.token()
+    for bad in ["NULL", "all", "-1", "00000000-0000-0000-0000-000000000000", "has space"]:
+        page = client.post("/profile", data={"external_id": bad, "csrf_token": token}).get_data(as_text=True)
+        assert 'class="error"' in page, bad
+    page = client.post("/profile", data={"external_id": "user-2", "csrf_token": token}).get_data(as_text=True)
+    assert "Another account uses that external id" in page
+    response = client.post("/profile", data={"external_id": "alice-42", "csrf_token": token})
+    assert response.status_code == 302
+    assert "alice-42" in client.get("/profile").get_data(as_text=True)

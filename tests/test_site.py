@@ -1,0 +1,113 @@
+"""Site-wide behaviour: health, error pages, headers, settings, the secret key."""
+
+import pytest
+import sqlalchemy as sa
+
+from demo_app import create_app
+from demo_app.config import from_environment, normalise_database_url
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_503_when_database_unreachable(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:9/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+        }
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_error_pages_use_site_layout(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Push Lab" in page and "There is nothing at this address" in page
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.json["status"] == 404
+
+
+def test_unexpected_error_is_a_500_page_without_details(app):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/boom-for-test")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page and "secret detail" not in page
+
+
+def test_security_headers_on_pages(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_make_no_external_request(client):
+    page = client.get("/login").get_data(as_text=True)
+    for marker in ("http://", "https://", "//cdn", "<script>"):
+        assert marker not in page, marker
+
+
+def test_generated_secret_key_survives_restart(tmp_path):
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    first = create_app(dict(settings)).config["SECRET_KEY"]
+    second = create_app(dict(settings)).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert other.config["SECRET_KEY"] != first
+
+
+def test_secret_key_from_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_settings_from_environment():
+    settings = from_environment(
+        {"ALLOW_SIGNUP": "no", "DATABASE_URL": "postgres://u@h/d", "REGISTER_MAX_BYTES": "10"}
+    )
+    assert settings["ALLOW_SIGNUP"] is False
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/d"
+    assert settings["REGISTER_MAX_BYTES"] == 10
+    assert settings["ONESIGNAL_API_URL"] == "https://api.onesignal.com"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_sqlite_uses_wal_and_busy_timeout(tmp_path):
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    )
+    from demo_app.extensions import db
+
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/signup"])
+def test_public_pages_render(client, path):
+    assert client.get(path).status_code == 200
