@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         from dotenv import load_dotenv
 
         load_dotenv(PROJECT_ROOT / ".env")
+    app.json.sort_keys = False
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -50,7 +51,6 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # configurable) limit and records what it refuses; see receiver/.
         MAX_CONTENT_LENGTH=None,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config.from_environment())
     if test_config:
@@ -91,10 +91,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .inspector import bp as inspector_bp
     from .main import bp as main_bp
+    from .receiver import bp as receiver_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(receiver_bp)
+    app.register_blueprint(inspector_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

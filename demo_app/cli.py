@@ -43,5 +43,40 @@ def users_list() -> None:
         )
 
 
+captures = AppGroup("captures", help="Manage captured registration requests.")
+
+
+@captures.command("prune")
+@click.option(
+    "--max-count", type=int, default=None, help="Keep at most this many (default: setting)."
+)
+@click.option(
+    "--max-days", type=int, default=None, help="Keep at most this many days (default: setting)."
+)
+def captures_prune(max_count: int | None, max_days: int | None) -> None:
+    """Apply the retention setting now."""
+    from flask import current_app
+
+    from .receiver.store import prune
+
+    count = current_app.config["CAPTURE_MAX_COUNT"] if max_count is None else max_count
+    days = current_app.config["CAPTURE_MAX_DAYS"] if max_days is None else max_days
+    removed = prune(count, days)
+    click.echo(f"Removed {removed} captures (keeping at most {count}, for {days} days).")
+
+
+@captures.command("import-log")
+@click.option("--path", default=None, help="Log file (default: the CAPTURE_LOG setting).")
+def captures_import_log(path: str | None) -> None:
+    """Load captures from the JSON-lines log that the database is missing."""
+    from flask import current_app
+
+    from .receiver.store import import_log
+
+    added, seen = import_log(path or current_app.config["CAPTURE_LOG"])
+    click.echo(f"Added {added} of {seen} logged captures; the rest were already stored.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(captures)

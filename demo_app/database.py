@@ -24,3 +24,15 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def insert_ignore(model, values: dict, index_elements: list[str]) -> None:
+    """INSERT that quietly does nothing when the unique key exists (both engines
+    speak ON CONFLICT DO NOTHING), so concurrent first sightings never fail."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -36,6 +36,19 @@ def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    from .errors import wants_json
+
+    if wants_json():
+        response = jsonify(error="Log in first: this needs an account.", status=401)
+        response.status_code = 401
+        return response
+    flash(login_manager.login_message, "info")
+    target = request.full_path if request.query_string else request.path
+    return redirect(url_for("auth.login", next=target))
 
 
 def init_app(app: Flask) -> None:

@@ -26,7 +26,9 @@ def _postgres_problem() -> str | None:
     from demo_app.config import normalise_database_url
 
     try:
-        engine = sa.create_engine(normalise_database_url(PG_URL), connect_args={"connect_timeout": 3})
+        engine = sa.create_engine(
+            normalise_database_url(PG_URL), connect_args={"connect_timeout": 3}
+        )
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()

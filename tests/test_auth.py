@@ -14,7 +14,12 @@ def test_signup_creates_hashed_account_and_logs_in(client, app):
     token = csrf_from(client.get("/signup").get_data(as_text=True))
     response = client.post(
         "/signup",
-        data={"email": "New@Example.com", "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token},
+        data={
+            "email": "New@Example.com",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
@@ -32,11 +37,22 @@ def test_signup_rejects_duplicate_and_short_password(client, auth):
     token = csrf_from(client.get("/signup").get_data(as_text=True))
     page = client.post(
         "/signup",
-        data={"email": "ALICE@example.com", "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token},
+        data={
+            "email": "ALICE@example.com",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "csrf_token": token,
+        },
     ).get_data(as_text=True)
     assert "already exists" in page
     page = client.post(
-        "/signup", data={"email": "b@example.com", "password": "short", "confirm": "short", "csrf_token": token}
+        "/signup",
+        data={
+            "email": "b@example.com",
+            "password": "short",
+            "confirm": "short",
+            "csrf_token": token,
+        },
     ).get_data(as_text=True)
     assert "8 characters or more" in page
 
@@ -111,8 +127,15 @@ def test_throttle_does_not_block_other_accounts_from_other_addresses(client, aut
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.example", "https://evil.example", "/\\evil.example", "http:/evil.example",
-     "javascript:alert(1)", "///evil.example", " //evil.example"],
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "///evil.example",
+        " //evil.example",
+    ],
 )
 def test_login_does_not_follow_next_off_site(auth, target):
     auth.create()
@@ -177,9 +200,13 @@ def test_profile_edits_external_id_with_validation(client, auth, app):
     auth.login()
     token = auth.token()
     for bad in ["NULL", "all", "-1", "00000000-0000-0000-0000-000000000000", "has space"]:
-        page = client.post("/profile", data={"external_id": bad, "csrf_token": token}).get_data(as_text=True)
+        page = client.post("/profile", data={"external_id": bad, "csrf_token": token}).get_data(
+            as_text=True
+        )
         assert 'class="error"' in page, bad
-    page = client.post("/profile", data={"external_id": "user-2", "csrf_token": token}).get_data(as_text=True)
+    page = client.post("/profile", data={"external_id": "user-2", "csrf_token": token}).get_data(
+        as_text=True
+    )
     assert "Another account uses that external id" in page
     response = client.post("/profile", data={"external_id": "alice-42", "csrf_token": token})
     assert response.status_code == 302

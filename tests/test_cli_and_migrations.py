@@ -10,10 +10,14 @@ from .conftest import make_app
 
 
 def test_users_create_and_list(runner, app):
-    result = runner.invoke(args=["users", "create", "Ops@Example.com", "--password", "longenough1", "--admin"])
+    result = runner.invoke(
+        args=["users", "create", "Ops@Example.com", "--password", "longenough1", "--admin"]
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin ops@example.com" in result.output
-    result = runner.invoke(args=["users", "create", "user@example.com", "--password", "longenough2"])
+    result = runner.invoke(
+        args=["users", "create", "user@example.com", "--password", "longenough2"]
+    )
     assert "Created user user@example.com" in result.output
     listing = runner.invoke(args=["users", "list"]).output
     assert "ops@example.com\tadmin" in listing and "user@example.com\tuser" in listing
@@ -23,7 +27,10 @@ def test_users_create_and_list(runner, app):
 
 
 def test_users_create_refuses_bad_input(runner):
-    assert runner.invoke(args=["users", "create", "a@example.com", "--password", "short"]).exit_code == 1
+    assert (
+        runner.invoke(args=["users", "create", "a@example.com", "--password", "short"]).exit_code
+        == 1
+    )
     runner.invoke(args=["users", "create", "a@example.com", "--password", "longenough"])
     result = runner.invoke(args=["users", "create", "A@example.com", "--password", "longenough"])
     assert result.exit_code == 1 and "already exists" in result.output

@@ -74,7 +74,9 @@ def test_generated_secret_key_survives_restart(tmp_path):
     assert first == second and len(first) >= 32
     assert (tmp_path / "secret_key").read_text().strip() == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
-    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    other = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "other"), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     assert other.config["SECRET_KEY"] != first
 
 
@@ -102,10 +104,9 @@ def test_sqlite_uses_wal_and_busy_timeout(tmp_path):
     )
     from demo_app.extensions import db
 
-    with app.app_context():
-        with db.engine.connect() as conn:
-            assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 30000
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 30000
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/signup"])

@@ -1,0 +1,200 @@
+"""The QA inspector: every request the receiver got, as pages and as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import Capture
+from . import bp
+from .queries import MAX_LIMIT, PLATFORMS, STATUSES, Filters, labels_in_use, newest_first
+from .queries import oldest_first_after as tail
+from .views import (
+    body_text,
+    can_see_secrets,
+    curl_command,
+    gonative_view,
+    hexdump,
+    pretty_json,
+    shown_cookies,
+    shown_headers,
+    to_api,
+)
+
+PAGE_SIZE = 50
+
+
+def _int_arg(name: str, default: int | None = None, high: int | None = None) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        abort(400, f"“{name}” must be a whole number.")
+    if number < 0:
+        abort(400, f"“{name}” cannot be negative.")
+    return min(number, high) if high else number
+
+
+def _filters() -> Filters:
+    filters = Filters.from_args(request.args, current_user.email)
+    if filters.status and filters.status not in STATUSES:
+        abort(400, f"status is one of {', '.join(STATUSES)}.")
+    return filters
+
+
+@bp.get("/inspector")
+@login_required
+def index():
+    filters = _filters()
+    before = _int_arg("before")
+    rows, older = newest_first(filters, before, PAGE_SIZE)
+    return render_template(
+        "inspector/index.html",
+        rows=rows,
+        older=older,
+        before=before,
+        filters=filters,
+        statuses=STATUSES,
+        platforms=PLATFORMS,
+        labels=labels_in_use(),
+        newest_id=rows[0].id if rows else _int_arg("after", 0),
+        max_count=current_app.config["CAPTURE_MAX_COUNT"],
+        max_days=current_app.config["CAPTURE_MAX_DAYS"],
+        max_bytes=current_app.config["REGISTER_MAX_BYTES"],
+    )
+
+
+@bp.get("/inspector/rows")
+@login_required
+def rows():
+    """New rows for the live list (newest first), rendered like the page's own."""
+    filters = _filters()
+    after = _int_arg("after", 0)
+    found = tail(filters, after, PAGE_SIZE)
+    html = render_template("inspector/_rows.html", rows=list(reversed(found)))
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["X-Newest-Id"] = str(found[-1].id if found else after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _capture_or_404(capture_id: int) -> Capture:
+    capture = db.session.get(Capture, capture_id)
+    if capture is None:
+        abort(404, f"There is no capture {capture_id}; it may have been pruned or deleted.")
+    return capture
+
+
+@bp.get("/inspector/<int:capture_id>")
+@login_required
+def detail(capture_id: int):
+    capture = _capture_or_404(capture_id)
+    newer = db.session.scalar(sa.select(sa.func.min(Capture.id)).where(Capture.id > capture_id))
+    older = db.session.scalar(sa.select(sa.func.max(Capture.id)).where(Capture.id < capture_id))
+    return render_template(
+        "inspector/detail.html",
+        capture=capture,
+        headers=shown_headers(capture, current_user),
+        cookies=shown_cookies(capture, current_user),
+        own=can_see_secrets(capture, current_user),
+        text=body_text(capture),
+        pretty=pretty_json(capture),
+        hexdump=hexdump(capture.body) if capture.body else "",
+        gonative=gonative_view(capture),
+        curl=curl_command(capture, current_user),
+        newer=newer,
+        older=older,
+    )
+
+
+@bp.get("/inspector/<int:capture_id>/body")
+@login_required
+def download_body(capture_id: int):
+    capture = _capture_or_404(capture_id)
+    if capture.body is None:
+        abort(404, "This capture has no stored body (it was empty or over the size limit).")
+    return Response(
+        capture.body,
+        mimetype="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="capture-{capture.id}.bin"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/inspector/<int:capture_id>/delete")
+@login_required
+def delete(capture_id: int):
+    if not current_user.is_admin:
+        abort(403, "Only admins can delete captures.")
+    capture = _capture_or_404(capture_id)
+    db.session.delete(capture)
+    db.session.commit()
+    flash(f"Capture {capture_id} deleted.", "success")
+    return redirect(url_for("inspector.index"))
+
+
+# JSON API, same access rules as the pages.
+
+
+@bp.get("/api/captures")
+@login_required
+def api_list():
+    filters = _filters()
+    after = _int_arg("after", 0)
+    limit = _int_arg("limit", 100, MAX_LIMIT) or 100
+    found = tail(filters, after, limit)
+    return jsonify(
+        captures=[to_api(c, current_user) for c in found],
+        next_after=found[-1].id if found else None,
+    )
+
+
+@bp.get("/api/captures/<int:capture_id>")
+@login_required
+def api_detail(capture_id: int):
+    return jsonify(to_api(_capture_or_404(capture_id), current_user))
+
+
+@bp.get("/api/captures.ndjson")
+@login_required
+def api_export():
+    """Every capture matching the filters, oldest first, one JSON per line,
+    read from the database in keyset chunks while it streams."""
+    filters = _filters()
+    viewer = current_user._get_current_object()
+
+    def generate():
+        after = _int_arg("after", 0)
+        while True:
+            chunk = tail(filters, after, 200)
+            for capture in chunk:
+                yield json.dumps(to_api(capture, viewer), ensure_ascii=False) + "\n"
+            if len(chunk) < 200:
+                break
+            after = chunk[-1].id
+            db.session.expunge_all()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="captures.ndjson"'},
+    )

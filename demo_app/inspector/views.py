@@ -1,0 +1,148 @@
+"""How a capture is shown: who may see its secrets, the API form, cURL, hex."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shlex
+
+from flask import current_app, request
+
+from ..models import Capture
+from ..onesignal_info import is_registration_payload, normalise
+from ..receiver.masking import mask_cookies, mask_headers
+
+HEX_LIMIT = 64 * 1024
+SKIP_IN_CURL = {"host", "content-length", "connection", "accept-encoding"}
+EXPECTED_FIELDS = [
+    ("oneSignalUserId / subscription.id", ("oneSignalUserId",), ("subscription", "id")),
+    ("oneSignalPushToken / oneSignalRegistrationId / subscription.token",
+     ("oneSignalPushToken", "oneSignalRegistrationId", "oneSignalregistrationId"),
+     ("subscription", "token")),
+    ("oneSignalSubscribed / subscription.optedIn", ("oneSignalSubscribed",),
+     ("subscription", "optedIn")),
+    ("platform", ("platform",), None),
+    ("appId", ("appId",), None),
+    ("appVersion", ("appVersion",), None),
+    ("os / osVersion", ("osVersion",), None),
+    ("model", ("model", "hardware"), None),
+    ("installationId", ("installationId",), None),
+]  # fmt: skip
+
+
+def viewer_session_hash() -> str | None:
+    value = request.cookies.get(current_app.config.get("SESSION_COOKIE_NAME", "session"))
+    return hashlib.sha256(value.encode()).hexdigest() if value else None
+
+
+def can_see_secrets(capture: Capture, viewer) -> bool:
+    """Only the person who sent it sees its session cookies and Authorization."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if capture.user_id is not None and capture.user_id == viewer.id:
+        return True
+    return capture.session_hash is not None and capture.session_hash == viewer_session_hash()
+
+
+def shown_headers(capture: Capture, viewer) -> list:
+    headers = capture.headers or []
+    return headers if can_see_secrets(capture, viewer) else mask_headers(headers, current_app)
+
+
+def shown_cookies(capture: Capture, viewer) -> list:
+    cookies = capture.cookies or []
+    return cookies if can_see_secrets(capture, viewer) else mask_cookies(cookies, current_app)
+
+
+def body_text(capture: Capture) -> str | None:
+    """The body as text when it is valid UTF-8 without NUL bytes, else None."""
+    if capture.body is None:
+        return None
+    try:
+        text = capture.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
+def pretty_json(capture: Capture) -> str | None:
+    if capture.parsed is None:
+        return None
+    return json.dumps(capture.parsed, indent=2, ensure_ascii=False)
+
+
+def hexdump(data: bytes, limit: int = HEX_LIMIT) -> str:
+    lines = []
+    for offset in range(0, min(len(data), limit), 16):
+        chunk = data[offset : offset + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{offset:08x}  {hexes:<47}  |{text}|")
+    if len(data) > limit:
+        lines.append(f"... {len(data) - limit} more bytes (download the body to see them)")
+    return "\n".join(lines)
+
+
+def gonative_view(capture: Capture) -> dict | None:
+    """The registration fields understood, and which expected ones are missing."""
+    data = capture.parsed
+    if not is_registration_payload(data):
+        return None
+    info = normalise(data)
+    missing = []
+    for label, keys, nested in EXPECTED_FIELDS:
+        present = any(data.get(k) not in (None, "") for k in keys)
+        if nested and isinstance(data.get(nested[0]), dict):
+            present = present or data[nested[0]].get(nested[1]) not in (None, "")
+        if not present:
+            missing.append(label)
+    return {"info": info, "missing": missing}
+
+
+def curl_command(capture: Capture, viewer) -> str:
+    url = request.host_url.rstrip("/") + capture.path
+    if capture.query_string:
+        url += "?" + capture.query_string
+    parts = ["curl", "-X", capture.method, shlex.quote(url)]
+    for name, value in shown_headers(capture, viewer):
+        if name.lower() not in SKIP_IN_CURL:
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+    text = body_text(capture)
+    if capture.body:
+        if text is not None:
+            parts += ["--data-raw", shlex.quote(text)]
+        else:
+            parts += ["--data-binary", f"@capture-{capture.id}.bin"]
+    return " ".join(parts)
+
+
+def to_api(capture: Capture, viewer) -> dict:
+    text = body_text(capture)
+    if capture.body is None:
+        body, encoding = None, None
+    elif text is not None:
+        body, encoding = text, "utf-8"
+    else:
+        body, encoding = base64.b64encode(capture.body).decode("ascii"), "base64"
+    return {
+        "id": capture.id,
+        "received_at": capture.received_at.isoformat() + "Z",
+        "method": capture.method,
+        "path": capture.path,
+        "query": capture.query_string,
+        "label": capture.label,
+        "remote_addr": capture.remote_addr,
+        "content_type": capture.content_type,
+        "headers": shown_headers(capture, viewer),
+        "cookies": shown_cookies(capture, viewer),
+        "body": body,
+        "body_encoding": encoding,
+        "body_size": capture.body_size,
+        "json": capture.parsed,
+        "user": capture.user.email if capture.user else None,
+        "device": capture.device.subscription_id if capture.device else None,
+        "status": capture.status,
+        "http_status": capture.http_status,
+        "problems": capture.problems or [],
+    }

@@ -1,0 +1,269 @@
+"""`POST /register`: the endpoint the app's registration service posts to.
+
+Exempt from CSRF by design: the app posts natively (or from a hidden web view
+at the endpoint's origin) with the user's cookies and cannot carry a token.
+What it can do is limited to recording a capture and linking the reported
+device to the sender's own account: nothing a forged cross-site POST could
+abuse beyond adding a device to the victim's list, which the victim sees and
+can remove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from .. import devices
+from ..extensions import csrf, db
+from ..models import Capture, utcnow
+from . import bp
+from .masking import mask_headers
+from .parsing import (
+    LABEL_RE,
+    SEARCH_BODY_CHARS,
+    clean,
+    cookie_value,
+    parse_body,
+    parse_cookies,
+    raw_headers,
+)
+from .store import append_to_log, prune
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CHUNK = 64 * 1024
+DRAIN_CAP = 256 * 1024 * 1024  # stop counting an oversized body after this
+PRUNE_EVERY = 500
+
+
+@bp.route("/register", defaults={"label": None}, methods=METHODS)
+@bp.route("/register/<path:label>", methods=METHODS)
+@csrf.exempt
+def register(label: str | None):
+    return receive(label)
+
+
+def read_body(limit: int) -> tuple[bytes | None, int]:
+    """(body, size). Body is None when over `limit`; its size is still counted
+    (up to DRAIN_CAP) so the capture can say how large it was."""
+    stream = request.stream
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        return None, _drain(stream, 0, declared)
+    data = stream.read(limit + 1)
+    if len(data) <= limit:
+        return data, len(data)
+    return None, _drain(stream, len(data), None)
+
+
+def _drain(stream, counted: int, declared: int | None) -> int:
+    try:
+        while counted < DRAIN_CAP:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            counted += len(chunk)
+    except Exception as error:  # noqa: BLE001 - a client that hangs up mid-body
+        current_app.logger.info("oversized body cut short: %s", type(error).__name__)
+    return max(counted, declared or 0)
+
+
+def sender() -> tuple[int | None, str | None]:
+    """The logged-in user behind the request's cookies, if any; (id, email)."""
+    try:
+        if current_user.is_authenticated:
+            return current_user.id, current_user.email
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+    return None, None
+
+
+def receive(label: str | None):
+    config = current_app.config
+    limit = config["REGISTER_MAX_BYTES"]
+    body, size = read_body(limit)
+    environ = request.environ
+    headers = raw_headers(environ)
+    cookie_headers = [v for k, v in headers if k.lower() == "cookie"]
+    content_type = clean(request.headers.get("Content-Type", ""), 1000)
+    record = {
+        "log_key": uuid.uuid4().hex,
+        "received_at": utcnow(),
+        "method": clean(request.method, 16),
+        "path": clean(request.path, 2048),
+        "label": label if label and LABEL_RE.match(label) else None,
+        "query_string": clean(environ.get("QUERY_STRING", ""), 8192),
+        "remote_addr": clean(request.remote_addr, 64),
+        "content_type": content_type or None,
+        "headers": headers,
+        "cookies": parse_cookies(cookie_headers),
+        "body_size": size,
+        "parsed": None,
+        "platform": None,
+        "status": "ok",
+        "http_status": 200,
+        "problems": [],
+        "session_hash": None,
+        "user_id": None,
+    }
+    session_value = cookie_value(cookie_headers, config.get("SESSION_COOKIE_NAME", "session"))
+    if session_value:
+        record["session_hash"] = hashlib.sha256(session_value.encode()).hexdigest()
+    error_body = None
+    result = None
+    if label is not None and not LABEL_RE.match(label):
+        record.update(status="rejected", http_status=400)
+        message = "A label is 1 to 64 letters, digits, - or _."
+        record["problems"].append(message)
+        error_body = {"error": message}
+    elif request.method != "POST":
+        record.update(status="rejected", http_status=405)
+        message = f"{request.method} is not accepted here: the app POSTs JSON to this URL."
+        record["problems"].append(message)
+        error_body = {"error": message, "allowed": ["POST"]}
+    elif body is None:
+        record.update(status="too_large", http_status=413)
+        message = (
+            f"The body is {size} bytes, over this receiver's limit of {limit} bytes "
+            "(REGISTER_MAX_BYTES). Headers and size were recorded; the body was not."
+        )
+        record["problems"].append(message)
+        error_body = {"error": message, "limit": limit, "size": size}
+    else:
+        result = parse_body(body, content_type, environ)
+        record.update(
+            status=result.status,
+            http_status=result.http_status,
+            parsed=result.parsed,
+            problems=[clean(p, 1000) for p in result.problems],
+        )
+        if result.info:
+            record["platform"] = result.info.platform
+        if result.error:
+            error_body = result.error
+    user_id, user_email = sender()
+    record["user_id"] = user_id
+    record["search_text"] = _search_text(record, body)
+
+    logged = True
+    try:
+        append_to_log(record, body)
+    except OSError as error:
+        logged = False
+        current_app.logger.error("capture log not writable: %s", error)
+        record["problems"].append("The capture log could not be written.")
+
+    capture_id, device = _save(record, body, result, user_id)
+    if capture_id is None:
+        if not logged:
+            return jsonify(error="The capture could not be stored. Try again."), 503
+        return jsonify(
+            status="logged",
+            stored="log only",
+            message="The database is unavailable: this request was kept in the capture log "
+            "and will be loaded by `flask --app wsgi captures import-log`.",
+        ), 202
+
+    if error_body is not None:
+        response = jsonify(capture_id=capture_id, **error_body)
+        response.status_code = record["http_status"]
+        if record["http_status"] == 405:
+            response.headers["Allow"] = "POST"
+        return response
+    response = jsonify(_understood(capture_id, record, result, device, user_email))
+    if capture_id % PRUNE_EVERY == 0:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _prune_quietly(app))
+    return response
+
+
+def _save(record, body, result, user_id):
+    """Device, link and capture in one transaction. If the device part fails the
+    capture is still stored with a note; None when the database is down."""
+    fields = {**record, "body": body}
+    for attempt in ("with device", "capture only"):
+        device = None
+        try:
+            if attempt == "with device" and result is not None and result.info is not None:
+                device = devices.upsert_device(result.info, result.parsed)
+                if device is not None:
+                    db.session.flush()
+                    if user_id is not None:
+                        devices.link(user_id, device, "registration")
+            capture = Capture(**fields, device_id=device.id if device else None)
+            db.session.add(capture)
+            db.session.commit()
+            return capture.id, device
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            current_app.logger.warning("capture not saved (%s): %s", attempt, type(error).__name__)
+            if attempt == "with device":
+                fields["problems"] = [*fields["problems"], "The device could not be saved."]
+    return None, None
+
+
+def _understood(capture_id, record, result, device, user_email) -> dict:
+    info = result.info.as_dict() if result and result.info else None
+    if info:
+        info.pop("warnings", None)
+    return {
+        "capture_id": capture_id,
+        "status": record["status"],
+        "label": record["label"],
+        "user": user_email or "anonymous",
+        "device": (
+            {"subscription_id": device.subscription_id, "linked": user_email is not None}
+            if device
+            else None
+        ),
+        "understood": info,
+        "warnings": record["problems"],
+        "inspect": url_for("inspector.detail", capture_id=capture_id, _external=True),
+    }
+
+
+def _search_text(record: dict, body: bytes | None) -> str:
+    app = current_app
+    parts = [record["method"], record["path"], record["label"] or "", record["query_string"],
+             record["remote_addr"] or "", record["content_type"] or ""]  # fmt: skip
+    for name, value in mask_headers(record["headers"], app):
+        if name.lower() != "cookie":
+            parts.append(f"{name}: {value}")
+    if body:
+        parts.append(body[:SEARCH_BODY_CHARS].decode("utf-8", "replace"))
+    return clean("\n".join(parts).lower(), SEARCH_BODY_CHARS + 16384)
+
+
+def _prune_quietly(app) -> None:
+    with app.app_context():
+        try:
+            prune(app.config["CAPTURE_MAX_COUNT"], app.config["CAPTURE_MAX_DAYS"])
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            app.logger.warning("capture pruning failed: %s", type(error).__name__)
+
+
+@bp.get("/receiver")
+def help():
+    base = url_for("receiver.register", _external=True)
+    config_json = json.dumps(
+        {
+            "registration": {
+                "active": True,
+                "endpoints": [{"url": base, "urlRegex": ".*", "dataType": "onesignal"}],
+            }
+        },
+        indent=2,
+    )
+    return render_template(
+        "receiver/help.html",
+        register_url=base,
+        config_json=config_json,
+        max_bytes=current_app.config["REGISTER_MAX_BYTES"],
+        max_count=current_app.config["CAPTURE_MAX_COUNT"],
+        max_days=current_app.config["CAPTURE_MAX_DAYS"],
+    )

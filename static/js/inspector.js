@@ -1,0 +1,47 @@
+// Live list of captures: asks the server for rows newer than the newest shown
+// and puts them on top, keeping the reader's place when they have scrolled.
+// Driven by the database (an ordinary request), so it works whatever worker
+// or host answers.
+
+const list = document.getElementById("captures");
+const status = document.getElementById("live-status");
+const INTERVAL_MS = 1000;
+
+async function poll() {
+  const url = new URL(list.dataset.live, window.location.href);
+  url.searchParams.set("after", list.dataset.newest || "0");
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  } catch {
+    status.textContent = "Live: connection lost, retrying…";
+    return;
+  }
+  if (response.status === 401 || response.redirected) {
+    status.textContent = "Live updates stopped: log in again.";
+    return "stop";
+  }
+  if (!response.ok) return;
+  const html = await response.text();
+  const newest = response.headers.get("X-Newest-Id");
+  if (newest) list.dataset.newest = newest;
+  if (!html.trim()) return;
+  const template = document.createElement("template");
+  template.innerHTML = html; // rendered and escaped by the server's templates
+  const rows = template.content.querySelectorAll("li.capture");
+  const before = document.documentElement.scrollHeight;
+  const scrolled = window.scrollY > 0;
+  list.prepend(template.content);
+  if (scrolled) window.scrollBy(0, document.documentElement.scrollHeight - before);
+  const empty = document.getElementById("no-captures");
+  if (empty) empty.remove();
+  status.textContent = `Live: ${rows.length} new at ${new Date().toLocaleTimeString()}.`;
+  rows.forEach((row) => row.classList.add("fresh"));
+}
+
+async function loop() {
+  if ((await poll()) === "stop") return;
+  setTimeout(loop, INTERVAL_MS);
+}
+
+if (list && list.dataset.live) setTimeout(loop, INTERVAL_MS);

@@ -1,0 +1,39 @@
+// "Send a sample POST": what the app's registration service would send.
+const button = document.getElementById("send-sample");
+const out = document.getElementById("sample-result");
+
+function sampleDeviceId() {
+  // One stable made-up device per browser, so repeated samples update one device.
+  let id = localStorage.getItem("pushlab.sampleDevice");
+  if (!id) {
+    id = crypto.randomUUID ? crypto.randomUUID() : "1a2b3c4d-0000-4000-8000-" + String(Date.now()).slice(-12).padStart(12, "0");
+    localStorage.setItem("pushlab.sampleDevice", id);
+  }
+  return id;
+}
+
+button?.addEventListener("click", async () => {
+  const payload = {
+    platform: "ios", publicKey: "", appId: "io.example.app", appVersion: "1.0.0", appBuild: "12",
+    distribution: "appstore", language: navigator.language || "en", os: "iOS", osVersion: "17.4",
+    model: "iPhone", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, hardware: "iPhone14,2",
+    installationId: "sample-installation", deviceName: "iPhone", isFirstLaunch: false, carrierNames: [],
+    oneSignalUserId: sampleDeviceId(), oneSignalPushToken: "7f9e0sample", oneSignalSubscribed: true,
+    oneSignalRequiresUserPrivacyConsent: false, customData_source: "sample-button",
+  };
+  button.disabled = true;
+  try {
+    const response = await fetch(button.dataset.url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+    });
+    const data = await response.json();
+    out.hidden = false;
+    out.textContent = `HTTP ${response.status}\n` + JSON.stringify(data, null, 2);
+  } catch (error) {
+    out.hidden = false;
+    out.textContent = "The request failed: " + error;
+  } finally {
+    button.disabled = false;
+  }
+});

@@ -1,0 +1,278 @@
+"""The registration receiver: every request kept, payloads understood, devices linked."""
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from demo_app.extensions import db
+from demo_app.models import Capture, Device, UserDevice
+from demo_app.receiver.store import read_log
+
+PLAYER = "1a2b3c4d-0000-4000-8000-00000000abcd"
+IOS_PAYLOAD = {
+    "platform": "ios", "publicKey": "", "appId": "io.example.app", "appVersion": "1.0.0",
+    "appBuild": "12", "distribution": "appstore", "language": "en", "os": "iOS",
+    "osVersion": "17.4", "model": "iPhone", "timeZone": "America/New_York",
+    "hardware": "iPhone14,2", "installationId": "4d1c", "deviceName": "iPhone",
+    "isFirstLaunch": False, "carrierNames": [], "oneSignalUserId": PLAYER,
+    "oneSignalPushToken": "7f9e", "oneSignalSubscribed": True,
+    "oneSignalRequiresUserPrivacyConsent": False, "customData_userId": "42",
+}  # fmt: skip
+V5_PAYLOAD = {
+    "platform": "android", "appId": "io.example.app", "appVersion": "2.0",
+    "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666", "externalId": "user-1",
+    "subscription": {"id": "9f8e7d6c-5b4a-4321-8765-0123456789ab", "optedIn": True, "token": "fcm"},
+    "requiresUserPrivacyConsent": False, "legacy": False, "someNewKey": {"kept": True},
+}  # fmt: skip
+
+
+def captures(app):
+    with app.app_context():
+        return db.session.scalars(sa.select(Capture).order_by(Capture.id)).all()
+
+
+def test_legacy_payload_creates_device_anonymously(client, app):
+    response = client.post("/register", json=IOS_PAYLOAD)
+    assert response.status_code == 200
+    data = response.json
+    assert data["user"] == "anonymous"
+    assert data["device"] == {"subscription_id": PLAYER, "linked": False}
+    assert data["understood"]["push_token"] == "7f9e"
+    assert data["understood"]["custom_data"] == {"userId": "42"}
+    with app.app_context():
+        device = db.session.scalar(sa.select(Device))
+        assert device.subscription_id == PLAYER and device.platform == "ios"
+        assert device.info["customData_userId"] == "42"  # every key kept
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserDevice)) == 0
+        capture = db.session.get(Capture, data["capture_id"])
+        assert capture.body == json.dumps(IOS_PAYLOAD).encode()
+        assert capture.device_id == device.id and capture.status == "ok"
+
+
+def test_logged_in_sender_gets_device_linked(client, auth, app):
+    auth.create()
+    auth.login()
+    response = client.post("/register/build-7", json=IOS_PAYLOAD)
+    assert response.json["user"] == "alice@example.com"
+    assert response.json["device"]["linked"] is True
+    assert response.json["label"] == "build-7"
+    client.post("/register", json=IOS_PAYLOAD)
+    with app.app_context():
+        links = db.session.scalars(sa.select(UserDevice)).all()
+        assert len(links) == 1
+        assert links[0].learnt_via == "registration"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Device)) == 1
+
+
+def test_one_device_several_users(client, auth, app):
+    auth.create()
+    auth.create("bob@example.com")
+    auth.login()
+    client.post("/register", json=IOS_PAYLOAD)
+    auth.logout()
+    auth.login("bob@example.com")
+    client.post("/register", json=IOS_PAYLOAD)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserDevice)) == 2
+
+
+def test_v5_payload_understood(client, app):
+    data = client.post("/register", json=V5_PAYLOAD).json
+    assert data["understood"]["shape"] == "v5"
+    assert data["understood"]["subscription_id"] == V5_PAYLOAD["subscription"]["id"]
+    assert data["understood"]["onesignal_user_id"] == V5_PAYLOAD["oneSignalId"]
+    assert data["understood"]["external_id"] == "user-1"
+    assert data["device"]["subscription_id"] == V5_PAYLOAD["subscription"]["id"]
+
+
+def test_older_android_registration_id(client):
+    payload = {"platform": "android", "oneSignalUserId": PLAYER, "oneSignalRegistrationId": "reg",
+               "oneSignalSubscribed": True}  # fmt: skip
+    assert client.post("/register", json=payload).json["understood"]["push_token"] == "reg"
+
+
+def test_warnings_no_player_id_yet(client, app):
+    payload = {k: v for k, v in IOS_PAYLOAD.items() if not k.startswith("oneSignal")}
+    data = client.post("/register", json=payload).json
+    assert data["device"] is None
+    assert any("No player id yet" in w for w in data["warnings"])
+
+
+def test_warning_onesignal_user_id_instead_of_subscription(client):
+    payload = {"platform": "android", "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666"}
+    data = client.post("/register", json=payload).json
+    assert any("oneSignalId is the OneSignal user id" in w for w in data["warnings"])
+    same = {"platform": "ios", "oneSignalUserId": PLAYER, "oneSignalId": PLAYER}
+    data = client.post("/register", json=same).json
+    assert any("looks like" in w and "user id" in w for w in data["warnings"])
+
+
+def test_not_subscribed_and_consent_warnings(client):
+    payload = dict(IOS_PAYLOAD, oneSignalSubscribed=False, oneSignalRequiresUserPrivacyConsent=True)
+    warnings = client.post("/register", json=payload).json["warnings"]
+    assert any("not subscribed" in w for w in warnings)
+    assert any("privacy consent" in w for w in warnings)
+
+
+def test_malformed_json_is_400_with_position_and_still_stored(client, app):
+    raw = b'{"platform": "ios",\n  "oneSignalUserId": }'
+    response = client.post("/register", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["line"] == 2 and response.json["column"] == 22
+    assert "Malformed JSON" in response.json["error"]
+    stored = captures(app)[-1]
+    assert stored.id == response.json["capture_id"]
+    assert stored.status == "parse_error" and stored.body == raw
+
+
+def test_invalid_utf8_json_is_400_and_kept_byte_exact(client, app):
+    raw = b'{"a": "\xff\xfe\x00"}'
+    response = client.post("/register", data=raw, content_type="application/json; charset=UTF-8")
+    assert response.status_code == 400 and "UTF-8" in response.json["error"]
+    assert captures(app)[-1].body == raw
+
+
+@pytest.mark.parametrize("app_settings", [{"REGISTER_MAX_BYTES": 1000}])
+def test_oversized_body_is_413_and_headers_still_stored(client, app):
+    response = client.post(
+        "/register", data=b"x" * 5000, content_type="application/json", headers={"X-Build": "9"}
+    )
+    assert response.status_code == 413
+    assert response.json["limit"] == 1000 and response.json["size"] == 5000
+    stored = captures(app)[-1]
+    assert stored.status == "too_large" and stored.body is None and stored.body_size == 5000
+    assert ["X-Build", "9"] in stored.headers
+
+
+@pytest.mark.parametrize("app_settings", [{"REGISTER_MAX_BYTES": 1000}])
+def test_body_at_the_limit_is_accepted(client, app):
+    assert client.post("/register", data=b"a" * 1000, content_type="text/plain").status_code == 200
+    assert captures(app)[-1].body_size == 1000
+
+
+def test_wrong_method_is_405_and_recorded(client, app):
+    response = client.get("/register?x=1")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert captures(app)[-1].status == "rejected" and captures(app)[-1].query_string == "x=1"
+
+
+@pytest.mark.parametrize("label", ["bad label", "a/b", "x" * 65, "<script>"])
+def test_bad_label_is_400_and_recorded(client, app, label):
+    response = client.post("/register/" + label, json={})
+    assert response.status_code == 400
+    assert captures(app)[-1].status == "rejected"
+
+
+def test_form_and_multipart_bodies_are_parsed(client, app):
+    client.post("/register", data={"platform": "ios", "a": "1"})
+    form = captures(app)[-1]
+    assert form.parsed["form"] == {"platform": ["ios"], "a": ["1"]}
+    client.post(
+        "/register",
+        data={"note": "hi", "file": (__import__("io").BytesIO(b"\x00\x01binary"), "f.bin")},
+        content_type="multipart/form-data",
+    )
+    multipart = captures(app)[-1]
+    assert multipart.parsed["files"][0]["size"] == 8
+    assert b"\x00\x01binary" in multipart.body  # raw multipart kept byte-exact
+
+
+def test_empty_body_with_json_type_is_400(client, app):
+    response = client.post("/register", data=b"", content_type="application/json")
+    assert response.status_code == 400
+    assert captures(app)[-1].body == b""
+
+
+def test_empty_body_without_type_is_recorded(client, app):
+    assert client.post("/register").status_code == 200
+    assert "Empty body." in captures(app)[-1].problems
+
+
+def test_deep_json_does_not_break_anything(client, app):
+    deep = b"[" * 10000 + b"]" * 10000
+    response = client.post("/register", data=deep, content_type="application/json")
+    assert response.status_code == 200
+    stored = captures(app)[-1]
+    assert stored.body == deep and stored.parsed is None
+    assert any("nested deeper" in p for p in stored.problems)
+
+
+def test_nul_bytes_in_json_strings_are_kept(client, app):
+    raw = b'{"platform": "ios\\u0000", "x": "a\\u0000b"}'
+    assert client.post("/register", data=raw, content_type="application/json").status_code == 200
+    assert captures(app)[-1].body == raw
+
+
+def test_every_header_recorded_in_order(client, app):
+    client.post("/register", json={}, headers=[("X-First", "1"), ("X-Second", "2")])
+    names = [name.lower() for name, _ in captures(app)[-1].headers]
+    assert names.index("x-first") < names.index("x-second")
+
+
+def test_capture_also_appended_to_log_with_secrets_masked(client, auth, app):
+    auth.create()
+    auth.login()
+    client.post("/register", json=IOS_PAYLOAD, headers={"Authorization": "Bearer s3cret"})
+    lines = list(read_log(app.config["CAPTURE_LOG"]))
+    assert lines[-1]["body"] == json.dumps(IOS_PAYLOAD).encode()
+    text = Path(app.config["CAPTURE_LOG"]).read_text()
+    assert "s3cret" not in text
+    session_cookie = client.get_cookie("session").value
+    assert session_cookie not in text
+
+
+def test_remote_address_ignores_forwarded_for_by_default(client, app):
+    client.post("/register", json={}, headers={"X-Forwarded-For": "6.6.6.6"})
+    assert captures(app)[-1].remote_addr == "127.0.0.1"
+
+
+@pytest.mark.parametrize("app_settings", [{"TRUSTED_PROXY_HOPS": 1}])
+def test_remote_address_from_trusted_proxy(client, app):
+    client.post("/register", json={}, headers={"X-Forwarded-For": "6.6.6.6"})
+    assert captures(app)[-1].remote_addr == "6.6.6.6"
+
+
+def test_receiver_needs_no_csrf_token(client, auth):
+    auth.create()
+    auth.login()
+    assert client.post("/register", json=IOS_PAYLOAD).status_code == 200
+
+
+def test_remember_cookie_alone_identifies_sender(client, auth, app):
+    auth.create()
+    auth.login(remember=True)
+    remember = client.get_cookie("remember_token").value
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember)
+    assert fresh.post("/register", json=IOS_PAYLOAD).json["user"] == "alice@example.com"
+
+
+def test_prune_keeps_newest(app, runner, client):
+    for i in range(5):
+        client.post("/register", json={"n": i})
+    app.config["CAPTURE_MAX_COUNT"] = 2
+    result = runner.invoke(args=["captures", "prune"])
+    assert "Removed 3" in result.output
+    assert [json.loads(c.body)["n"] for c in captures(app)] == [3, 4]
+
+
+def test_import_log_is_idempotent(app, runner, client):
+    for i in range(3):
+        client.post("/register", json={"n": i})
+    with app.app_context():
+        db.session.execute(sa.delete(Capture).where(Capture.id != 2))
+        db.session.commit()
+    assert "Added 2 of 3" in runner.invoke(args=["captures", "import-log"]).output
+    assert "Added 0 of 3" in runner.invoke(args=["captures", "import-log"]).output
+    assert sorted(json.loads(c.body)["n"] for c in captures(app)) == [0, 1, 2]
+
+
+def test_base64_body_round_trip_in_log(app, client):
+    raw = bytes(range(256))
+    client.post("/register", data=raw, content_type="application/octet-stream")
+    line = Path(app.config["CAPTURE_LOG"]).read_text().splitlines()[-1]
+    assert base64.b64decode(json.loads(line)["body_b64"]) == raw
