@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         load_dotenv(PROJECT_ROOT / ".env")
     app.json.sort_keys = False
+    # "/register//x" must reach the receiver (and be recorded), not be redirected.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)

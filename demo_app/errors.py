@@ -39,6 +39,14 @@ def error_response(code: int, message: str | None = None, **extra):
     return render_template("error.html", code=code, message=message), code
 
 
+def message_for(error: HTTPException) -> str | None:
+    """A description given to abort() says more than the generic text;
+    werkzeug's stock descriptions say less than ours."""
+    code = error.code or 500
+    custom = error.description and error.description != type(error).description
+    return error.description if custom and code < 500 else MESSAGES.get(code)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -51,11 +59,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        # A description given to abort() says more than the generic text;
-        # werkzeug's stock descriptions say less than ours.
-        custom = error.description and error.description != type(error).description
-        message = error.description if custom and code < 500 else MESSAGES.get(code)
-        response = error_response(code, message)
+        response = error_response(code, message_for(error))
         if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response = app.make_response(response)
             response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -151,7 +151,9 @@ def _parse_json(body: bytes, result: ParseResult, strict: bool = True) -> None:
     except UnicodeDecodeError as error:
         return fail(f"the body is not valid UTF-8 (byte {error.start}).", byte=error.start)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except _NotJSON as error:
+        return fail(f"{error} is not a JSON value (JSON has no NaN or Infinity).")
     except json.JSONDecodeError as error:
         return fail(
             f"{error.msg} at line {error.lineno}, column {error.colno}.",
@@ -165,7 +167,27 @@ def _parse_json(body: bytes, result: ParseResult, strict: bool = True) -> None:
     if too_deep:
         result.problems.append(f"JSON nested deeper than {MAX_DEPTH} levels: kept raw only.")
         return
-    result.parsed = document
+    result.parsed = storable(document)
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise _NotJSON(name)
+
+
+def storable(value):
+    """The parsed document with strings every database accepts: a NUL or a lone
+    surrogate (both valid JSON escapes) becomes U+FFFD. The raw body keeps them."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {clean(key): storable(item) for key, item in value.items()}
+    return value
 
 
 def _parse_form(body: bytes, environ: dict, result: ParseResult) -> None:

@@ -19,6 +19,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from .. import devices
+from ..errors import error_response, message_for
 from ..extensions import csrf, db
 from ..models import Capture, utcnow
 from . import bp
@@ -45,6 +46,15 @@ PRUNE_EVERY = 500
 @csrf.exempt
 def register(label: str | None):
     return receive(label)
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    """A mangled label (`/register/`, `/register//x`) matches no route; it still
+    reaches the receiver, so the request is recorded and answered 400."""
+    if request.path.startswith("/register/"):
+        return receive(request.path[len("/register/") :])
+    return error_response(404, message_for(error))
 
 
 def read_body(limit: int) -> tuple[bytes | None, int]:
@@ -182,27 +192,34 @@ def receive(label: str | None):
 
 
 def _save(record, body, result, user_id):
-    """Device, link and capture in one transaction. If the device part fails the
-    capture is still stored with a note; None when the database is down."""
+    """Device, link and capture in one transaction. If that fails, the capture
+    alone (without the parsed copy) is tried; None when the database is down."""
     fields = {**record, "body": body}
-    for attempt in ("with device", "capture only"):
+    try:
         device = None
-        try:
-            if attempt == "with device" and result is not None and result.info is not None:
-                device = devices.upsert_device(result.info, result.parsed)
-                if device is not None:
-                    db.session.flush()
-                    if user_id is not None:
-                        devices.link(user_id, device, "registration")
-            capture = Capture(**fields, device_id=device.id if device else None)
-            db.session.add(capture)
-            db.session.commit()
-            return capture.id, device
-        except sa.exc.SQLAlchemyError as error:
-            db.session.rollback()
-            current_app.logger.warning("capture not saved (%s): %s", attempt, type(error).__name__)
-            if attempt == "with device":
-                fields["problems"] = [*fields["problems"], "The device could not be saved."]
+        if result is not None and result.info is not None:
+            device = devices.upsert_device(result.info, result.parsed)
+            if device is not None:
+                db.session.flush()
+                if user_id is not None:
+                    devices.link(user_id, device, "registration")
+        capture = Capture(**fields, device_id=device.id if device else None)
+        db.session.add(capture)
+        db.session.commit()
+        return capture.id, device
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("capture not saved with device: %s", type(error).__name__)
+    fields["parsed"] = None
+    fields["problems"] = [*fields["problems"], "The device or parsed body could not be saved."]
+    try:
+        capture = Capture(**fields)
+        db.session.add(capture)
+        db.session.commit()
+        return capture.id, None
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.error("capture kept in the log only: %s", type(error).__name__)
     return None, None
 
 

@@ -1,0 +1,209 @@
+"""The inspector pages and JSON API: paging, filters, masking, access rules."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from demo_app.extensions import db
+from demo_app.models import Capture, User
+
+from .test_receiver import IOS_PAYLOAD, V5_PAYLOAD
+
+
+@pytest.fixture
+def alice(auth):
+    auth.create("alice@example.com")
+    auth.create("bob@example.com")
+    auth.create("admin@example.com", admin=True)
+    auth.login("alice@example.com")
+    return auth
+
+
+def test_login_required(client):
+    assert client.get("/inspector").status_code == 302
+    response = client.get("/api/captures")
+    assert response.status_code == 401 and "Log in" in response.json["error"]
+    assert client.get("/api/captures/1").status_code == 401
+    assert client.get("/api/captures.ndjson").status_code == 401
+    assert client.get("/inspector/1/body").status_code == 302
+
+
+def test_list_newest_first_with_keyset_pages(client, alice, app):
+    for i in range(55):
+        client.post("/register/pages", json={"n": i})
+    page = client.get("/inspector").get_data(as_text=True)
+    assert page.index("#55<") < page.index("#54<")
+    assert "#6<" in page and "#5<" not in page
+    assert "before=6" in page
+    older = client.get("/inspector?before=6").get_data(as_text=True)
+    assert "#5<" in older and "#1<" in older and "#6<" not in older
+    assert "Jump to the newest" in older
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("label=ios-build", {1}),
+        ("platform=android", {2}),
+        ("platform=other", {3, 4}),
+        ("status=parse_error", {4}),
+        ("user=alice@example.com", {1, 2}),
+        ("user=me", {1, 2}),
+        ("user=anonymous", {3, 4}),
+        ("path=/register/ios", {1}),
+        ("q=io.example.app", {1, 2}),
+        ("q=100%25", {3}),
+        ("label=ios-build&user=bob@example.com", set()),
+    ],
+)
+def test_filters(client, alice, app, query, expected):
+    client.post("/register/ios-build", json=IOS_PAYLOAD)
+    client.post("/register", json=V5_PAYLOAD)
+    anonymous = app.test_client()
+    anonymous.post("/register", json={"discount": "100%"})
+    anonymous.post("/register", data=b"{oops", content_type="application/json")
+    found = {c["id"] for c in client.get("/api/captures?" + query).json["captures"]}
+    assert found == expected
+    page = client.get("/inspector?" + query).get_data(as_text=True)
+    for capture_id in range(1, 5):
+        assert (f"#{capture_id}<" in page) == (capture_id in expected)
+
+
+def test_api_tail_after_and_limit(client, alice):
+    for i in range(5):
+        client.post("/register", json={"n": i})
+    first = client.get("/api/captures?after=0&limit=2").json
+    assert [c["id"] for c in first["captures"]] == [1, 2] and first["next_after"] == 2
+    rest = client.get("/api/captures?after=2&limit=10").json
+    assert [c["id"] for c in rest["captures"]] == [3, 4, 5]
+    assert client.get("/api/captures?after=5").json == {"captures": [], "next_after": None}
+    assert client.get("/api/captures?after=x").status_code == 400
+    assert client.get("/api/captures?status=weird").status_code == 400
+
+
+def test_api_capture_fields(client, alice):
+    client.post("/register/qa", json=IOS_PAYLOAD)
+    data = client.get("/api/captures/1").json
+    for key in ("id", "received_at", "method", "path", "label", "remote_addr", "content_type",
+                "headers", "body", "json", "user", "device", "status", "problems"):  # fmt: skip
+        assert key in data
+    assert data["json"] == IOS_PAYLOAD
+    assert data["body_encoding"] == "utf-8" and json.loads(data["body"]) == IOS_PAYLOAD
+    assert data["user"] == "alice@example.com"
+    assert data["device"] == IOS_PAYLOAD["oneSignalUserId"]
+    assert client.get("/api/captures/99").status_code == 404
+
+
+def test_binary_body_is_base64_in_api_and_hex_on_page(client, alice):
+    raw = b"\x89PNG\r\n\x1a\n\x00\xff"
+    client.post("/register", data=raw, content_type="image/png")
+    data = client.get("/api/captures/1").json
+    assert data["body_encoding"] == "base64"
+    import base64
+
+    assert base64.b64decode(data["body"]) == raw
+    page = client.get("/inspector/1").get_data(as_text=True)
+    assert "89 50 4e 47 0d 0a 1a 0a 00 ff" in page
+    download = client.get("/inspector/1/body")
+    assert download.data == raw
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_detail_page_shows_everything(client, alice):
+    client.post("/register/qa?build=7", json=IOS_PAYLOAD, headers={"X-Trace": "abc"})
+    page = client.get("/inspector/1").get_data(as_text=True)
+    assert "POST /register/qa?build=7" in page
+    assert "X-Trace" in page and "abc" in page
+    assert "&#34;oneSignalUserId&#34;: &#34;1a2b3c4d" in page or "oneSignalUserId" in page
+    assert "GoNative / Median registration fields" in page
+    assert "alice@example.com (logged in)" in page
+    assert "curl -X POST" in page
+    assert "Copy as cURL" in page and "Download body" in page
+
+
+def _secret_capture(client, auth):
+    client.post("/register", json=IOS_PAYLOAD, headers={"Authorization": "Bearer top-secret-token"})
+    return client.get_cookie("session").value
+
+
+def test_other_users_secrets_are_masked_everywhere(client, alice, app):
+    alice_session = _secret_capture(client, alice)
+    alice.logout()
+    alice.login("bob@example.com")
+    surfaces = [
+        client.get("/inspector/1").get_data(as_text=True),
+        client.get("/api/captures/1").get_data(as_text=True),
+        client.get("/api/captures").get_data(as_text=True),
+        client.get("/api/captures.ndjson").get_data(as_text=True),
+        client.get("/inspector?q=top-secret").get_data(as_text=True),
+    ]
+    for text in surfaces:
+        assert "top-secret-token" not in text
+        assert alice_session not in text
+    assert "[masked]" in surfaces[0] and "[masked]" in surfaces[1]
+    # nobody can find a capture by searching for its secret either
+    assert client.get("/api/captures?q=top-secret").json["captures"] == []
+
+
+def test_own_secrets_are_shown_to_the_sender(client, alice):
+    alice_session = _secret_capture(client, alice)
+    page = client.get("/inspector/1").get_data(as_text=True)
+    assert "top-secret-token" in page
+    assert alice_session in page
+
+
+def test_admin_can_delete_others_cannot(client, alice, app):
+    client.post("/register", json={})
+    token = alice.token()
+    assert client.post("/inspector/1/delete", data={"csrf_token": token}).status_code == 403
+    alice.logout()
+    alice.login("admin@example.com")
+    assert client.post("/inspector/1/delete").status_code == 400  # CSRF
+    response = client.post("/inspector/1/delete", data={"csrf_token": alice.token()})
+    assert response.status_code == 302
+    assert client.get("/inspector/1").status_code == 404
+
+
+def test_ndjson_export_streams_filtered_set(client, alice):
+    for i in range(450):
+        client.post("/register/bulk" if i % 2 else "/register/other", json={"n": i})
+    response = client.get("/api/captures.ndjson?label=bulk")
+    assert response.is_streamed
+    lines = response.get_data(as_text=True).splitlines()
+    assert len(lines) == 225
+    numbers = [json.loads(line)["json"]["n"] for line in lines]
+    assert numbers == list(range(1, 450, 2))
+
+
+def test_live_rows_endpoint(client, alice):
+    client.post("/register", json={"n": 1})
+    client.post("/register", json={"n": 2})
+    response = client.get("/inspector/rows?after=1")
+    assert response.headers["X-Newest-Id"] == "2"
+    html = response.get_data(as_text=True)
+    assert "#2<" in html and "#1<" not in html
+    assert client.get("/inspector/rows?after=2").get_data(as_text=True).strip() == ""
+
+
+def test_hostile_values_are_escaped(client, alice):
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    client.post(
+        "/register/x",
+        data=json.dumps({"platform": evil, "oneSignalUserId": "javascript:alert(3)"}),
+        content_type="application/json",
+        headers={"X-Evil": evil, "Referer": "javascript:alert(4)"},
+    )
+    for url in ("/inspector", "/inspector/1", "/inspector/rows?after=0"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page
+    assert 'href="javascript:' not in client.get("/inspector/1").get_data(as_text=True)
+
+
+def test_users_listed_by_email_in_capture(client, alice, app):
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
+    client.post("/register", json={})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Capture.user_id)) is not None
