@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import contextlib
+import fcntl
+import functools
+import os
+
+import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy import event
 
 from .extensions import db
@@ -24,15 +30,70 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+    app.extensions["write_lock_path"] = os.path.join(app.instance_path, "write.lock")
 
 
-def insert_ignore(model, values: dict, index_elements: list[str]) -> None:
-    """INSERT that quietly does nothing when the unique key exists (both engines
-    speak ON CONFLICT DO NOTHING), so concurrent first sightings never fail."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+_lock_fds: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def write_lock():
+    """Serialise hot-path writers to a SQLite file across every worker process.
+
+    SQLite lets one writer in at a time; a second one waits in SQLite's busy
+    handler, which sleeps in steps of 1 ms and more. An flock() waiter is woken
+    the moment the lock is free, so queued writers lose no time. PostgreSQL
+    needs no such thing: this does nothing there.
+    """
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    path = current_app.extensions["write_lock_path"]
+    fd = _lock_fds.get(path)
+    if fd is None:
+        fd = _lock_fds[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@functools.cache
+def _upsert_statement(table: sa.Table, key: tuple, keep_old: tuple, returning: str | None):
+    """INSERT ... ON CONFLICT (key) DO UPDATE, written once per table in the SQL
+    that SQLite and PostgreSQL both speak (SQLAlchemy's own ON CONFLICT
+    construct is recompiled on every call). Columns in `keep_old` keep the
+    stored value when the new one is NULL; first_seen and learnt_via never change."""
+    columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+    names = [c.name for c in columns if not (c.primary_key and c.name == "id")]
+    updates = []
+    for name in names:
+        if name in key or name in ("first_seen", "learnt_via"):
+            continue
+        new = f"excluded.{name}"
+        updates.append(
+            f"{name} = COALESCE({new}, {table.name}.{name})"
+            if name in keep_old
+            else f"{name} = {new}"
+        )
+    placeholders = ", ".join(":" + n for n in names)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
     )
+    if returning:
+        sql += f" RETURNING {returning}"
+    binds = [sa.bindparam(c.name, type_=c.type) for c in table.columns if c.name in names]
+    statement = sa.text(sql).bindparams(*binds)
+    # typed result columns let SQLAlchemy cache the result metadata
+    return statement.columns(table.c[returning]) if returning else statement
+
+
+def upsert(conn, model, values: dict, key: list[str], keep_old=(), returning: str | None = None):
+    """One-statement insert-or-update on connection `conn`, so two first
+    sightings of one row never fail and a repeat costs one round trip.
+    `values` names every column but an autoincrement id."""
+    statement = _upsert_statement(model.__table__, tuple(key), tuple(keep_old), returning)
+    result = conn.execute(statement, values)
+    return result.scalar_one() if returning else None

@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from .database import insert_ignore
+from .database import upsert
 from .extensions import db
 from .models import Device, UserDevice, utcnow
 from .onesignal_info import Info, looks_like_uuid
@@ -22,39 +22,28 @@ DEVICE_FIELDS = (
 )  # fmt: skip
 
 
-def upsert_device(info: Info, raw: dict | None) -> Device | None:
-    """Create or refresh the device named by `info`; None when it names none."""
+def upsert_device(conn, info: Info, raw: dict | None) -> int | None:
+    """Create or refresh the device named by `info`; its id, or None when `info`
+    names no device. Fields the payload does not carry keep their old value."""
     if not looks_like_uuid(info.subscription_id):
         return None
-    key = info.subscription_id.lower()
     now = utcnow()
-    insert_ignore(
-        Device, {"subscription_id": key, "first_seen": now, "last_seen": now}, ["subscription_id"]
+    values = {name: getattr(info, name) for name in DEVICE_FIELDS}
+    values.update(
+        subscription_id=info.subscription_id.lower(), info=raw, first_seen=now, last_seen=now
     )
-    device = db.session.scalar(sa.select(Device).where(Device.subscription_id == key))
-    for name in DEVICE_FIELDS:
-        value = getattr(info, name)
-        if value is not None:
-            setattr(device, name, value)
-    if raw is not None:
-        device.info = raw
-    device.last_seen = now
-    return device
+    return upsert(
+        conn, Device, values, ["subscription_id"], keep_old=(*DEVICE_FIELDS, "info"), returning="id"
+    )
 
 
-def link(user_id: int, device: Device, via: str) -> UserDevice:
-    """Note that `user_id` was seen on `device`; `via` is "page" or "registration"."""
+def link(conn, user_id: int, device_id: int, via: str) -> None:
+    """Note that `user_id` was seen on `device_id`; `via` is "page" or "registration"."""
     now = utcnow()
-    insert_ignore(
-        UserDevice,
-        {"user_id": user_id, "device_id": device.id, "learnt_via": via, "last_via": via,
-         "first_seen": now, "last_seen": now},
-        ["user_id", "device_id"],
-    )  # fmt: skip
-    found = db.session.get(UserDevice, (user_id, device.id), populate_existing=True)
-    found.last_seen = now
-    found.last_via = via
-    return found
+    keep = ("external_id_state", "external_id_value", "external_id_error", "external_id_at")
+    values = {"user_id": user_id, "device_id": device_id, "learnt_via": via, "last_via": via,
+              "first_seen": now, "last_seen": now, **dict.fromkeys(keep)}  # fmt: skip
+    upsert(conn, UserDevice, values, ["user_id", "device_id"], keep_old=keep)
 
 
 def links_of(user_id: int) -> list[UserDevice]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from ..accounts import normalise_email
 from ..extensions import db
@@ -51,7 +52,8 @@ def _escape_like(text: str) -> str:
 
 
 def filtered(filters: Filters) -> sa.Select:
-    query = sa.select(Capture)
+    # every row shows its sender and device: load them in the same query
+    query = sa.select(Capture).options(so.joinedload(Capture.user), so.joinedload(Capture.device))
     if filters.label:
         query = query.where(Capture.label == filters.label)
     if filters.user:
@@ -96,9 +98,8 @@ def oldest_first_after(filters: Filters, after: int, limit: int) -> list[Capture
     return db.session.scalars(query.order_by(Capture.id.asc()).limit(limit)).all()
 
 
-def labels_in_use(limit: int = 50) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Capture.label).where(Capture.label.is_not(None)).distinct().limit(limit)
-        )
-    )
+def labels_in_use(window: int = 1000) -> list[str]:
+    """Labels among the newest captures (bounded work at any table size)."""
+    recent = sa.select(Capture.label).order_by(Capture.id.desc()).limit(window).subquery()
+    query = sa.select(recent.c.label).where(recent.c.label.is_not(None)).distinct()
+    return sorted(db.session.scalars(query))

@@ -21,6 +21,7 @@ LABEL_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_DEPTH = 64
 SEARCH_BODY_CHARS = 64 * 1024
 RAW_HEADERS_KEY = "pushlab.raw_headers"
+NEEDS_CLEANING = re.compile(r"\\u(0000|[dD][89a-fA-F])")
 
 
 def clean(text: str | None, limit: int | None = None) -> str | None:
@@ -167,7 +168,8 @@ def _parse_json(body: bytes, result: ParseResult, strict: bool = True) -> None:
     if too_deep:
         result.problems.append(f"JSON nested deeper than {MAX_DEPTH} levels: kept raw only.")
         return
-    result.parsed = storable(document)
+    # Only escapes can put a NUL or a lone surrogate in a parsed string.
+    result.parsed = storable(document) if NEEDS_CLEANING.search(text) else document
 
 
 class _NotJSON(ValueError):

@@ -19,6 +19,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from .. import devices
+from ..database import write_lock
 from ..errors import error_response, message_for
 from ..extensions import csrf, db
 from ..models import Capture, utcnow
@@ -157,17 +158,18 @@ def receive(label: str | None):
             error_body = result.error
     user_id, user_email = sender()
     record["user_id"] = user_id
-    record["search_text"] = _search_text(record, body)
+    masked_headers = mask_headers(headers, current_app)
+    record["search_text"] = _search_text(record, masked_headers, body)
 
     logged = True
     try:
-        append_to_log(record, body)
+        append_to_log(record, masked_headers, body)
     except OSError as error:
         logged = False
         current_app.logger.error("capture log not writable: %s", error)
         record["problems"].append("The capture log could not be written.")
 
-    capture_id, device = _save(record, body, result, user_id)
+    capture_id, device_id = _save(record, body, result, user_id)
     if capture_id is None:
         if not logged:
             return jsonify(error="The capture could not be stored. Try again."), 503
@@ -184,70 +186,78 @@ def receive(label: str | None):
         if record["http_status"] == 405:
             response.headers["Allow"] = "POST"
         return response
-    response = jsonify(_understood(capture_id, record, result, device, user_email))
+    response = jsonify(_understood(capture_id, record, result, device_id, user_email))
     if capture_id % PRUNE_EVERY == 0:
         app = current_app._get_current_object()
         response.call_on_close(lambda: _prune_quietly(app))
     return response
 
 
-def _save(record, body, result, user_id):
-    """Device, link and capture in one transaction. If that fails, the capture
-    alone (without the parsed copy) is tried; None when the database is down."""
+def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
+    """Device, link and capture in one transaction: (capture id, device id). If
+    that fails, the capture alone (without the parsed copy) is tried; a capture
+    id of None means the database is down. Core statements on a connection of
+    its own: the receiver is the hot path and needs no ORM objects."""
     fields = {**record, "body": body}
+    db.session.rollback()  # the sender lookup's read transaction, if any
     try:
-        device = None
-        if result is not None and result.info is not None:
-            device = devices.upsert_device(result.info, result.parsed)
-            if device is not None:
-                db.session.flush()
-                if user_id is not None:
-                    devices.link(user_id, device, "registration")
-        capture = Capture(**fields, device_id=device.id if device else None)
-        db.session.add(capture)
-        db.session.commit()
-        return capture.id, device
+        with write_lock(), db.engine.begin() as conn:
+            device_id = None
+            if result is not None and result.info is not None:
+                device_id = devices.upsert_device(conn, result.info, result.parsed)
+                if device_id is not None and user_id is not None:
+                    devices.link(conn, user_id, device_id, "registration")
+            capture_id = conn.execute(
+                INSERT_CAPTURE, {**fields, "device_id": device_id}
+            ).scalar_one()
+        return capture_id, device_id
     except sa.exc.SQLAlchemyError as error:
-        db.session.rollback()
         current_app.logger.warning("capture not saved with device: %s", type(error).__name__)
     fields["parsed"] = None
     fields["problems"] = [*fields["problems"], "The device or parsed body could not be saved."]
     try:
-        capture = Capture(**fields)
-        db.session.add(capture)
-        db.session.commit()
-        return capture.id, None
+        with write_lock(), db.engine.begin() as conn:
+            return conn.execute(INSERT_CAPTURE, {**fields, "device_id": None}).scalar_one(), None
     except sa.exc.SQLAlchemyError as error:
-        db.session.rollback()
         current_app.logger.error("capture kept in the log only: %s", type(error).__name__)
     return None, None
 
 
-def _understood(capture_id, record, result, device, user_email) -> dict:
-    info = result.info.as_dict() if result and result.info else None
+INSERT_CAPTURE = sa.insert(Capture.__table__).returning(Capture.__table__.c.id)
+
+
+def _understood(capture_id, record, result, device_id, user_email) -> dict:
+    info = result.info if result else None
+    understood = None
     if info:
-        info.pop("warnings", None)
+        understood = {name: getattr(info, name) for name in UNDERSTOOD_FIELDS}
     return {
         "capture_id": capture_id,
         "status": record["status"],
         "label": record["label"],
         "user": user_email or "anonymous",
         "device": (
-            {"subscription_id": device.subscription_id, "linked": user_email is not None}
-            if device
+            {"subscription_id": info.subscription_id.lower(), "linked": user_email is not None}
+            if device_id
             else None
         ),
-        "understood": info,
+        "understood": understood,
         "warnings": record["problems"],
-        "inspect": url_for("inspector.detail", capture_id=capture_id, _external=True),
+        "inspect": f"/inspector/{capture_id}",
     }
 
 
-def _search_text(record: dict, body: bytes | None) -> str:
-    app = current_app
+UNDERSTOOD_FIELDS = (
+    "shape", "subscription_id", "onesignal_user_id", "push_token", "subscribed",
+    "requires_consent", "external_id", "platform", "app_id", "app_version", "os",
+    "os_version", "model", "installation_id", "custom_data",
+)  # fmt: skip
+
+
+def _search_text(record: dict, masked_headers: list, body: bytes | None) -> str:
     parts = [record["method"], record["path"], record["label"] or "", record["query_string"],
              record["remote_addr"] or "", record["content_type"] or ""]  # fmt: skip
-    for name, value in mask_headers(record["headers"], app):
+    for name, value in masked_headers:
         if name.lower() != "cookie":
             parts.append(f"{name}: {value}")
     if body:

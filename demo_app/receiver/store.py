@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Capture, utcnow
-from .masking import mask_cookies, mask_headers
+from .masking import mask_cookies
 
 CAPTURE_FIELDS = (
     "received_at", "method", "path", "label", "query_string", "remote_addr", "content_type",
@@ -26,12 +26,12 @@ CAPTURE_FIELDS = (
 )  # fmt: skip
 
 
-def append_to_log(record: dict, body: bytes | None) -> None:
+def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> None:
     """One line, one write() on an O_APPEND descriptor: lines from several
     workers never interleave."""
     line = {k: record.get(k) for k in CAPTURE_FIELDS}
     line["received_at"] = record["received_at"].isoformat()
-    line["headers"] = mask_headers(record["headers"], current_app)
+    line["headers"] = masked_headers
     line["cookies"] = mask_cookies(record["cookies"], current_app)
     line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None
     data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
