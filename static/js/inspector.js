@@ -29,14 +29,15 @@ async function poll() {
   const template = document.createElement("template");
   template.innerHTML = html; // rendered and escaped by the server's templates
   const rows = template.content.querySelectorAll("li.capture");
+  rows.forEach((row) => row.classList.add("fresh"));
   const before = document.documentElement.scrollHeight;
   const scrolled = window.scrollY > 0;
+  // Every change above the reader first, then one correction for all of them.
   list.prepend(template.content);
-  if (scrolled) window.scrollBy(0, document.documentElement.scrollHeight - before);
   const empty = document.getElementById("no-captures");
   if (empty) empty.remove();
   status.textContent = `Live: ${rows.length} new at ${new Date().toLocaleTimeString()}.`;
-  rows.forEach((row) => row.classList.add("fresh"));
+  if (scrolled) window.scrollBy(0, document.documentElement.scrollHeight - before);
 }
 
 async function loop() {
@@ -44,4 +45,10 @@ async function loop() {
   setTimeout(loop, INTERVAL_MS);
 }
 
-if (list && list.dataset.live) setTimeout(loop, INTERVAL_MS);
+if (list && list.dataset.live) {
+  // We keep the reader's place ourselves (WebKit has no scroll anchoring);
+  // Chromium's own anchoring would move the page a second time.
+  document.documentElement.style.overflowAnchor = "none";
+  document.body.style.overflowAnchor = "none";
+  setTimeout(loop, INTERVAL_MS);
+}

@@ -1,0 +1,64 @@
+"""The receiver page and the live inspector in real Chromium at phone width."""
+
+import time
+
+import pytest
+import requests
+
+from .conftest import screenshot
+from .test_hostile_captures import login
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def qa(live_app):
+    from demo_app.accounts import create_user
+
+    from ..conftest import PASSWORD
+
+    with live_app.app_context():
+        create_user("qa@example.com", PASSWORD)
+    return "qa@example.com"
+
+
+def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa):
+    login(page, live_server.url, qa)
+    page.goto(live_server.url + "/receiver")
+    assert live_server.url + "/register" in page.locator("#register-url").inner_text()
+    assert '"urlRegex": ".*"' in page.locator("#config-json").inner_text()
+    page.get_by_role("button", name="Send a sample POST").click()
+    result = page.locator("#sample-result")
+    result.wait_for(state="visible")
+    assert "HTTP 200" in result.inner_text()
+    assert '"user": "qa@example.com"' in result.inner_text()
+    screenshot(page, "receiver-360")
+    page.goto(live_server.url + "/inspector")
+    first = page.locator("li.capture").first
+    assert "qa@example.com" in first.inner_text() and "sample" in first.inner_text()
+    first.locator("a").click()
+    assert page.get_by_role("heading", name="GoNative / Median registration fields").is_visible()
+    assert page.locator("#body-pretty").inner_text().startswith("{")
+    screenshot(page, "capture-detail-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.errors == [] and page.external_requests == []
+
+
+def test_live_list_adds_new_captures_without_moving_the_reader(page, live_server, qa):
+    for i in range(30):
+        requests.post(live_server.url + "/register/old", json={"n": i}, timeout=10)
+    login(page, live_server.url, qa)
+    page.goto(live_server.url + "/inspector")
+    assert page.locator("li.capture").count() == 30
+    # The reader scrolls down to capture #10 and reads it.
+    anchor = page.locator('li.capture[data-id="10"]')
+    anchor.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 0)")
+    top_before = anchor.bounding_box()["y"]
+    started = time.monotonic()
+    requests.post(live_server.url + "/register/new", json={"n": "fresh"}, timeout=10)
+    page.locator('li.capture[data-id="31"]').wait_for(state="attached", timeout=2000)
+    assert time.monotonic() - started < 2.5
+    assert page.locator("li.capture").first.get_attribute("data-id") == "31"
+    assert abs(anchor.bounding_box()["y"] - top_before) < 2  # still where the reader left it
+    assert page.evaluate("window.scrollY") > 0
