@@ -96,12 +96,16 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .inspector import bp as inspector_bp
     from .main import bp as main_bp
+    from .onesignal import bp as onesignal_bp
+    from .onesignal import devices_bp
     from .receiver import bp as receiver_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(receiver_bp)
     app.register_blueprint(inspector_bp)
+    app.register_blueprint(onesignal_bp)
+    app.register_blueprint(devices_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

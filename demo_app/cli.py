@@ -77,6 +77,22 @@ def captures_import_log(path: str | None) -> None:
     click.echo(f"Added {added} of {seen} logged captures; the rest were already stored.")
 
 
+devices_group = AppGroup("devices", help="Manage the user-device links.")
+
+
+@devices_group.command("prune")
+@click.option(
+    "--days", type=click.IntRange(min=1), required=True, help="Unseen for this many days."
+)
+def devices_prune(days: int) -> None:
+    """Remove links between users and devices not seen for DAYS days."""
+    from .devices import prune_links
+
+    removed = prune_links(days)
+    click.echo(f"Removed {removed} device links not seen for {days} days.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(captures)
+    app.cli.add_command(devices_group)

@@ -1,0 +1,271 @@
+"""The OneSignal page in real Chromium: with the site's simulator, and with the
+app family's real bridge library (npm `median-js-bridge`) over a fake native
+transport that answers like the Android app does."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ..conftest import PASSWORD
+from .conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+MEDIAN_JS = ROOT / "node_modules" / "median-js-bridge" / "dist" / "median.min.js"
+PLAYER = "6392d91a-b206-4b7b-a620-cd68e32c3a76"
+LEGACY_INFO = {
+    "oneSignalUserId": PLAYER, "oneSignalPushToken": "7f9e0c", "oneSignalSubscribed": True,
+    "oneSignalRequiresUserPrivacyConsent": False, "platform": "android", "appId": "io.example.app",
+    "appVersion": "3.1.0", "appVersionCode": 31, "distribution": "playstore", "hardware": "shiba",
+    "installationId": "a1b2", "language": "en", "model": "Pixel 8", "os": "Android",
+    "osVersion": "14", "timeZone": "Europe/Berlin", "deviceName": "Pixel 8", "isFirstLaunch": False,
+    "oneSignalregistrationId": "legacy-extra-key",
+}  # fmt: skip
+V5_INFO = {
+    "appId": "io.example.app", "appVersion": "4.0.0", "appVersionCode": 40,
+    "distribution": "playstore", "deviceName": "Pixel 8", "externalId": None,
+    "hardware": "shiba", "installationId": "a1b2",
+    "isFirstLaunch": False, "language": "en", "legacy": False, "model": "Pixel 8",
+    "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666", "os": "Android", "osVersion": "14",
+    "platform": "android", "publicKey": "", "requiresUserPrivacyConsent": False,
+    "subscription": {"id": PLAYER, "optedIn": True, "token": "fcm-token"},
+    "timeZone": "Europe/Berlin", "userConsentGiven": True,
+}  # fmt: skip
+FAKE_NATIVE = """
+(() => {
+  const answers = %s;
+  window.__nativeCalls = [];
+  // The Android app's transport: commands arrive as JSON strings; the app
+  // answers by calling the named callback on the page.
+  window.JSBridge = { postMessage(message) {
+    const msg = message.startsWith("{") ? JSON.parse(message) : { medianCommand: message };
+    window.__nativeCalls.push(msg);
+    const data = msg.data || {};
+    if (!(msg.medianCommand in answers) || !data.callback) return;
+    setTimeout(() => window[data.callback](answers[msg.medianCommand]), 30);
+  } };
+})();
+"""
+LINK_LIB = "window.median = window.gonative = Median;"
+
+
+def require_median_js():
+    if not MEDIAN_JS.exists():
+        import os
+
+        message = "median-js-bridge not installed (make test installs it from npm)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def user(live_app):
+    from demo_app.accounts import create_user
+
+    with live_app.app_context():
+        return create_user("dev@example.com", PASSWORD).external_id
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A 360 px wide context whose user agent carries the app's suffix."""
+    contexts = []
+
+    def make(answers=None, suffix=" gonative", bridge=True):
+        context = browser.new_context(
+            viewport={"width": 360, "height": 780},
+            user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile"
+            + suffix,
+        )
+        if bridge:
+            require_median_js()
+            # One script: the order of several init scripts is not defined.
+            script = "\n".join(
+                [FAKE_NATIVE % json.dumps(answers or {}), MEDIAN_JS.read_text(), LINK_LIB]
+            )
+            context.add_init_script(script=script)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login(page, base, email="dev@example.com"):
+    page.goto(f"{base}/login?next=/onesignal")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/onesignal")
+
+
+def facts(page, selector="#info-facts"):
+    return page.locator(selector).inner_text()
+
+
+def test_legacy_app_callback_links_device(phone, live_server, user):
+    answers = {"median://onesignal/externalUserId/set": {"success": True},
+               "median://onesignal/externalUserId/remove": {"success": True}}  # fmt: skip
+    page = phone(answers)
+    login(page, live_server.url)
+    # The legacy app calls the page's hook after the page has loaded.
+    page.evaluate(f"gonative_onesignal_info({json.dumps(LEGACY_INFO)})")
+    assert PLAYER in facts(page)
+    assert "legacy plugin" in facts(page)
+    assert "gonative_onesignal_info (legacy callback)" in page.locator("#st-style").inner_text()
+    assert "yes" in page.locator("#st-in-app").inner_text()
+    page.get_by_text("Linked: device").wait_for()
+    assert (
+        "oneSignalregistrationId" in page.locator("#info-raw").text_content()
+    )  # unknown keys kept
+    screenshot(page, "onesignal-legacy-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_role("button", name="Set my external id").click()
+    page.get_by_text("Recorded: your profile shows it.").wait_for()
+    result = page.locator("#ext-result").inner_text()
+    assert "externalUserId.set" in result and f"external id is now {user}" in result
+    calls = page.evaluate("window.__nativeCalls")
+    set_calls = [c for c in calls if c["medianCommand"].endswith("externalUserId/set")]
+    assert set_calls and set_calls[0]["data"]["externalId"] == user
+
+    page.get_by_role("button", name="Remove it").click()
+    page.get_by_text("success: the external id was removed").wait_for()
+    page.goto(live_server.url + "/devices")
+    device = page.locator(f'li.device[data-subscription-id="{PLAYER}"]')
+    assert "Pixel 8" in device.inner_text() and "page" in device.locator(".learnt").inner_text()
+    assert "removed" in device.inner_text()
+    screenshot(page, "my-devices-360")
+    assert page.errors == []
+
+
+def test_v5_app_promise_info_and_login(phone, live_server, user):
+    answers = {"median://onesignal/info": V5_INFO,
+               "median://onesignal/login": {"success": True},
+               "median://onesignal/logout": {"success": True}}  # fmt: skip
+    page = phone(answers, suffix=" median")
+    login(page, live_server.url)
+    page.get_by_text("Linked: device").wait_for()
+    assert "OneSignal v5 plugin" in facts(page)
+    assert "promise info()" in page.locator("#st-style").inner_text()
+    page.get_by_role("button", name="Set my external id").click()
+    page.get_by_text("Recorded: your profile shows it.").wait_for()
+    assert f'onesignal.login("{user}")' in page.locator("#ext-result").inner_text()
+    page.get_by_role("button", name="Remove it").click()
+    page.get_by_text("success: the external id was removed").wait_for()
+    commands = [c["medianCommand"] for c in page.evaluate("window.__nativeCalls")]
+    assert "median://onesignal/login" in commands and "median://onesignal/logout" in commands
+    assert not any("externalUserId" in c for c in commands)
+    screenshot(page, "onesignal-v5-360")
+    page.goto(live_server.url + "/profile")
+    assert "removed" in page.locator("body").inner_text()
+
+
+def test_forced_method_and_error_result_shown(phone, live_server, user):
+    refused = {"success": False, "error": "OneSignal is not initialized"}
+    answers = {"median://onesignal/info": V5_INFO, "median://onesignal/externalUserId/set": refused}
+    page = phone(answers)
+    login(page, live_server.url)
+    page.get_by_text("Linked: device").wait_for()
+    page.get_by_label("Call").select_option("legacy")
+    page.get_by_role("button", name="Set my external id").click()
+    page.get_by_text("failed: OneSignal is not initialized").wait_for()
+    page.get_by_text("Recorded: your profile shows it.").wait_for()
+    screenshot(page, "onesignal-error-360")
+    page.goto(live_server.url + "/profile")
+    assert "failed: OneSignal is not initialized" in page.locator("body").inner_text()
+
+
+def test_login_rejection_from_promise_is_shown(phone, live_server, user):
+    answers = {"median://onesignal/info": V5_INFO,
+               "median://onesignal/login": {"error": "login failed: network"}}  # fmt: skip
+    page = phone(answers)
+    login(page, live_server.url)
+    page.get_by_text("Linked: device").wait_for()
+    page.get_by_role("button", name="Set my external id").click()
+    page.get_by_text("failed: login failed: network").wait_for()
+
+
+def test_declined_permission_has_no_player_id(phone, live_server, user):
+    declined = {
+        k: v for k, v in LEGACY_INFO.items() if k not in ("oneSignalUserId", "oneSignalPushToken")
+    }
+    declined.update(platform="ios", oneSignalSubscribed=False, os="iOS")
+    page = phone({})
+    login(page, live_server.url)
+    page.evaluate(f"gonative_onesignal_info({json.dumps(declined)})")
+    problems = page.locator("#info-problems").inner_text()
+    assert "No player id yet" in problems and "push permission was declined" in problems
+    assert "Not subscribed" in problems
+    assert "Not sent" in page.locator("#link-result").inner_text()
+    screenshot(page, "onesignal-declined-360")
+
+
+def test_tags_consent_and_log(phone, live_server, user):
+    answers = {"median://onesignal/info": V5_INFO,
+               "median://onesignal/tags/get": {"success": True, "tags": {"plan": "gold"}},
+               "median://onesignal/register": {"isSubscribed": True}}  # fmt: skip
+    page = phone(answers)
+    login(page, live_server.url)
+    page.get_by_role("button", name="Get tags").click()
+    page.get_by_text('"plan": "gold"').wait_for()
+    page.get_by_role("button", name="Grant consent").click()
+    page.get_by_role("button", name="Ask for permission (register)").click()
+    page.get_by_text('"isSubscribed": true').wait_for()
+    log = page.locator("#bridge-log").inner_text()
+    assert "median.onesignal.tags.getTags()" in log and "userPrivacyConsent.grant()" in log
+    commands = [c["medianCommand"] for c in page.evaluate("window.__nativeCalls")]
+    assert "median://onesignal/userPrivacyConsent/grant" in commands
+
+
+def test_outside_the_app_explains_and_offers_simulator(phone, live_server, user):
+    page = phone(bridge=False, suffix="")
+    page.goto(live_server.url + "/onesignal")
+    assert page.locator("#st-in-app").inner_text() == "no"
+    assert page.locator("#not-in-app").is_visible()
+    assert page.locator(".qr svg").is_visible()
+    screenshot(page, "onesignal-not-in-app-360")
+
+
+@pytest.mark.parametrize(
+    ("variant", "platform", "state"),
+    [
+        ("legacy", "ios", "subscribed"),
+        ("v5", "android", "subscribed"),
+        ("legacy", "ios", "declined"),
+    ],
+)
+def test_simulator_runs_the_whole_demo(phone, live_server, user, variant, platform, state):
+    page = phone(bridge=False, suffix="")
+    login(page, live_server.url)
+    page.get_by_label("Plugin").select_option(variant)
+    page.get_by_label("Platform").select_option(platform)
+    page.get_by_label("Permission").select_option(state)
+    page.get_by_role("button", name="Simulate the app").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#simulated-banner").is_visible()
+    assert "simulated" in page.locator("#st-in-app").inner_text()
+    if state == "declined":
+        page.get_by_text("No player id yet").wait_for()
+        return
+    page.get_by_text("Linked: device").wait_for()
+    device_id = page.evaluate("JSON.parse(localStorage['pushlab.simulator.state']).subscriptionId")
+    page.get_by_role("button", name="Set my external id").click()
+    page.get_by_text("Recorded: your profile shows it.").wait_for()
+    expected = "login(" if variant == "v5" else "externalUserId.set"
+    assert expected in page.locator("#ext-result").inner_text()
+    screenshot(page, f"simulator-{variant}-{platform}-360")
+    # The banner stays on every page; the fake device id is stable per browser.
+    page.goto(live_server.url + "/devices")
+    assert page.locator("#simulated-banner").is_visible()
+    assert device_id in page.locator("li.device").first.inner_text()
+    page.goto(live_server.url + "/onesignal")
+    page.get_by_text("Linked: device").wait_for()
+    assert device_id in facts(page)
