@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .onesignal import bp as onesignal_bp
     from .onesignal import devices_bp
+    from .push import bp as push_bp
     from .receiver import bp as receiver_bp
 
     app.register_blueprint(main_bp)
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inspector_bp)
     app.register_blueprint(onesignal_bp)
     app.register_blueprint(devices_bp)
+    app.register_blueprint(push_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -124,3 +126,11 @@ def register_hooks(app: Flask) -> None:
     from . import security
 
     security.init_app(app)
+    if app.config["RUN_WORKER"]:
+        from .push.worker import start_in_background
+
+        # Started by the first request, not here: `flask db upgrade` and other
+        # commands build the app too and must not start a runner.
+        @app.before_request
+        def start_job_runner():
+            start_in_background(app)

@@ -92,7 +92,58 @@ def devices_prune(days: int) -> None:
     click.echo(f"Removed {removed} device links not seen for {days} days.")
 
 
+@click.command("worker")
+def worker() -> None:
+    """Run queued background jobs (the delayed order push) until stopped."""
+    from flask import current_app
+
+    from .push.worker import run_forever
+
+    click.echo("Job runner started; Ctrl+C stops it.")
+    run_forever(current_app._get_current_object())
+
+
+push_group = AppGroup("push", help="Send pushes from the command line.")
+
+
+@push_group.command("inactive")
+@click.option(
+    "--days", type=click.IntRange(min=1), required=True, help="Not seen for this many days."
+)
+@click.option("--dry-run", is_flag=True, help="Only list who would get the push.")
+@click.option("--title", default="We miss you", show_default=True)
+@click.option("--message", default="Come back and see what is new.", show_default=True)
+def push_inactive(days: int, dry_run: bool, title: str, message: str) -> None:
+    """Re-engage users not seen for DAYS days: list them, and push unless --dry-run."""
+    import datetime as dt
+
+    from flask import current_app
+
+    from .models import utcnow
+    from .push.service import send_to
+
+    cutoff = utcnow() - dt.timedelta(days=days)
+    seen = sa.func.coalesce(User.last_seen_at, User.created_at)
+    users = db.session.scalars(sa.select(User).where(seen < cutoff).order_by(User.id)).all()
+    if not users:
+        click.echo(f"Nobody has been away for {days} days.")
+        return
+    target = current_app.config["PUSH_TARGET"]
+    for user in users:
+        last = (user.last_seen_at or user.created_at).strftime("%Y-%m-%d")
+        if dry_run:
+            click.echo(f"would push\t{user.email}\tlast seen {last}")
+            continue
+        results = send_to(user, target, title=title, message=message, kind="re-engagement",
+                          data={"kind": "re-engagement"})  # fmt: skip
+        click.echo(f"{results[0].outcome}\t{user.email}\t{results[0].summary}")
+    verb = "would get" if dry_run else "got"
+    click.echo(f"{len(users)} users {verb} the push.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(captures)
     app.cli.add_command(devices_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(push_group)

@@ -42,6 +42,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "ONESIGNAL_TIMEOUT": _float(env.get("ONESIGNAL_TIMEOUT"), 10.0),
         "ONESIGNAL_MAX_RETRIES": _int(env.get("ONESIGNAL_MAX_RETRIES"), 2),
         "PUSH_TARGET": env.get("PUSH_TARGET", "devices"),
+        "ORDER_DELAY_SECONDS": _int(env.get("ORDER_DELAY_SECONDS"), 10),
         "SEND_LIMIT_PER_MINUTE": _int(env.get("SEND_LIMIT_PER_MINUTE"), 10),
         "LOGIN_LIMIT_PER_MINUTE": _int(env.get("LOGIN_LIMIT_PER_MINUTE"), 5),
         "TRUSTED_PROXY_HOPS": _int(env.get("TRUSTED_PROXY_HOPS"), 0),

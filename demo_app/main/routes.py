@@ -45,6 +45,7 @@ SECTIONS = [
     ),
     ("push.send_to_me", "Send to me", "Send a push to your own phone through OneSignal."),
     ("push.inbox", "Messages", "Message another user: their phone gets a push."),
+    ("push.orders", "Orders", "Simulate an order: “delivered” arrives as a push a little later."),
     ("inspector.index", "Inspector", "Every registration POST the app sent, headers to body."),
     ("receiver.help", "Receiver", "The URL to paste into the app's registration settings."),
 ]

@@ -1,0 +1,28 @@
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+
+class SendForm(FlaskForm):
+    target = SelectField("Send to", choices=[])
+    title = StringField(
+        "Title", default="Hello from Push Lab", validators=[DataRequired(), Length(max=100)]
+    )
+    message = TextAreaField(
+        "Message",
+        default="This push was sent to you from the Push Lab site.",
+        validators=[DataRequired(), Length(max=500)],
+    )
+    url = StringField("Open this URL on tap (optional)", validators=[Optional(), Length(max=2000)])
+
+    def validate_url(self, field):
+        parts = urlsplit(field.data or "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError("Use a full http:// or https:// address.")
+
+
+class MessageForm(FlaskForm):
+    recipient = EmailField("To (their email)", validators=[DataRequired(), Length(max=254)])
+    body = TextAreaField("Message", validators=[DataRequired(), Length(max=1000)])

@@ -1,0 +1,92 @@
+"""Sending to a person, the two ways the seed describes, with every attempt logged.
+
+By device (strategy 1): the user's linked subscription (player) ids, chunked.
+By external id (strategy 2): OneSignal finds the devices the app set it on.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..devices import subscription_ids_of
+from ..extensions import db
+from ..models import Device, PushLog, User, UserDevice
+from . import client
+
+TARGETS = ("devices", "external_id")
+
+
+class NotYourDevice(LookupError):
+    pass
+
+
+def resolve_target(user: User, target: str) -> tuple[str, list[str]]:
+    """("devices" | "external_id" | "device", ids) for a target a form named.
+
+    A single device must be one of the user's own: anything else is refused,
+    whatever the form sent.
+    """
+    if target == "external_id":
+        return "external_id", [user.external_id] if user.external_id else []
+    if target.startswith("device:"):
+        try:
+            device_id = int(target.split(":", 1)[1])
+        except ValueError as error:
+            raise NotYourDevice(target) from error
+        subscription_id = db.session.scalar(
+            sa.select(Device.subscription_id)
+            .join(UserDevice, UserDevice.device_id == Device.id)
+            .where(UserDevice.user_id == user.id, Device.id == device_id)
+        )
+        if subscription_id is None:
+            raise NotYourDevice(target)
+        return "device", [subscription_id]
+    return "devices", subscription_ids_of(user.id)
+
+
+def send_to(user: User, target: str, *, title: str, message: str, url: str | None = None,
+            data: dict | None = None, kind: str = "send-to-me",
+            sender: User | None = None) -> list[client.SendResult]:  # fmt: skip
+    """Send to `user` and log each request under `sender` (default: `user`)."""
+    target_kind, ids = resolve_target(user, target)
+    if not ids:
+        what = "no external id" if target_kind == "external_id" else "no linked device"
+        result = client.SendResult(
+            "not_sent",
+            f"Nothing was sent: {user.email} has {what} yet. Open the OneSignal page inside the "
+            "app while logged in (or let the app's registration POST reach this site).",
+        )
+        _log(sender or user, kind, target_kind, ids, None, result)
+        return [result]
+    results = []
+    chunks = [ids[i : i + client.CHUNK] for i in range(0, len(ids), client.CHUNK)]
+    for chunk in chunks:
+        body = client.build_body(
+            title=title, message=message, url=url, data=data,
+            subscription_ids=chunk if target_kind != "external_id" else None,
+            external_ids=chunk if target_kind == "external_id" else None,
+        )  # fmt: skip
+        result = client.send(body)
+        _log(sender or user, kind, target_kind, chunk, body, result)
+        results.append(result)
+    return results
+
+
+def _log(user: User, kind, target_kind, ids, body, result: client.SendResult) -> None:
+    db.session.add(
+        PushLog(
+            user_id=user.id, kind=kind, target_kind=target_kind, target=list(ids),
+            request_body=body, outcome=result.outcome, http_status=result.http_status,
+            notification_id=result.notification_id, response=result.response_text,
+            summary=result.summary, duration_ms=result.duration_ms,
+        )
+    )  # fmt: skip
+    db.session.commit()
+
+
+def history(user_id: int, before: int | None, limit: int = 30) -> tuple[list[PushLog], int | None]:
+    query = sa.select(PushLog).where(PushLog.user_id == user_id)
+    if before:
+        query = query.where(PushLog.id < before)
+    rows = db.session.scalars(query.order_by(PushLog.id.desc()).limit(limit + 1)).all()
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)

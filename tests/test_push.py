@@ -1,0 +1,408 @@
+"""Sending through OneSignal's REST API, against a local stand-in server."""
+
+import json
+import logging
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from demo_app.extensions import db
+from demo_app.models import Device, Job, Message, PushLog
+from demo_app.push.worker import run_due_jobs
+
+from .standin import Reply, StandIn
+from .test_receiver import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
+
+APP_ID = "11111111-2222-4333-8444-555555555555"
+API_KEY = "os_v2_app_SECRETKEY0123456789"
+V5_PLAYER = V5_PAYLOAD["subscription"]["id"]
+
+
+@pytest.fixture
+def standin():
+    server = StandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_settings(standin):
+    return {
+        "ONESIGNAL_API_URL": standin.url,
+        "ONESIGNAL_APP_ID": APP_ID,
+        "ONESIGNAL_API_KEY": API_KEY,
+        "ONESIGNAL_TIMEOUT": 1.0,
+        "ONESIGNAL_MAX_RETRIES": 2,
+        "ORDER_DELAY_SECONDS": 0,
+    }
+
+
+@pytest.fixture
+def alice(auth, client):
+    auth.create("alice@example.com")
+    auth.create("bob@example.com")
+    auth.login("alice@example.com")
+    auth.post_json("/api/devices", IOS_PAYLOAD)
+    auth.post_json("/api/devices", V5_PAYLOAD)
+    return auth
+
+
+def send(client, auth, **fields):
+    data = {"target": "devices", "title": "Hi", "message": "Test push", "url": "",
+            "csrf_token": auth.token(), **fields}  # fmt: skip
+    return client.post("/send-to-me", data=data)
+
+
+def test_send_to_my_devices_request_shape(client, alice, standin):
+    response = send(client, alice, url="https://example.com/page")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Sent. Notification id" in page
+    [request] = standin.requests
+    assert request["method"] == "POST" and request["path"] == "/notifications"
+    assert request["headers"]["Authorization"] == f"Key {API_KEY}"
+    assert request["headers"]["Content-Type"] == "application/json"
+    body = request["body"]
+    assert body["app_id"] == APP_ID
+    assert sorted(body["include_subscription_ids"]) == sorted([PLAYER, V5_PLAYER])
+    assert "include_aliases" not in body and "target_channel" not in body
+    assert body["contents"] == {"en": "Test push"} and body["headings"] == {"en": "Hi"}
+    assert body["url"] == "https://example.com/page"
+    assert body["data"] == {"kind": "send-to-me"}
+    assert len(body["idempotency_key"]) == 36
+
+
+def test_send_by_external_id(client, alice, standin):
+    send(client, alice, target="external_id")
+    body = standin.requests[0]["body"]
+    assert body["include_aliases"] == {"external_id": ["user-1"]}
+    assert body["target_channel"] == "push"
+    assert "include_subscription_ids" not in body
+
+
+def test_send_to_one_device(client, alice, standin, app):
+    with app.app_context():
+        device_id = db.session.scalar(sa.select(Device.id).where(Device.subscription_id == PLAYER))
+    send(client, alice, target=f"device:{device_id}")
+    assert standin.requests[0]["body"]["include_subscription_ids"] == [PLAYER]
+
+
+def test_cannot_target_another_users_device(client, alice, standin, app, auth):
+    auth.logout()
+    auth.login("bob@example.com")
+    bob_device = {**IOS_PAYLOAD, "oneSignalUserId": "aaaaaaaa-0000-4000-8000-00000000bbbb"}
+    auth.post_json("/api/devices", bob_device)
+    with app.app_context():
+        bob_id = db.session.scalar(
+            sa.select(Device.id).where(Device.subscription_id == bob_device["oneSignalUserId"])
+        )
+    auth.logout()
+    auth.login("alice@example.com")
+    response = send(client, alice, target=f"device:{bob_id}")
+    assert response.status_code == 404
+    assert send(client, alice, target="device:not-a-number").status_code == 404
+    assert standin.requests == []
+
+
+def test_no_devices_sends_nothing(client, auth, standin):
+    auth.create()
+    auth.login()
+    page = send(client, auth).get_data(as_text=True)
+    assert "no linked device yet" in page
+    assert standin.requests == []
+
+
+def test_empty_id_means_nothing_sent(client, alice, standin):
+    standin.queue(Reply(200, {"id": "", "errors": ["All included players are not subscribed"]}))
+    page = send(client, alice).get_data(as_text=True)
+    assert "Nothing was sent. OneSignal says: All included players are not subscribed" in page
+    assert "OneSignal user id (oneSignalId) instead" in page
+
+
+def test_partial_invalid_recipients_listed(client, alice, standin):
+    standin.queue(
+        Reply(200, {"id": "n-1", "errors": {"invalid_aliases": {"external_id": ["user-1"]}}})
+    )
+    page = send(client, alice, target="external_id").get_data(as_text=True)
+    assert "some recipients were skipped: user-1" in page
+    standin.queue(Reply(200, {"id": "n-2", "errors": {"invalid_player_ids": [PLAYER]}}))
+    assert PLAYER in send(client, alice).get_data(as_text=True)
+
+
+def test_400_explained(client, alice, standin):
+    reason = (
+        "You must include which players, segments, or tags you wish to send this notification to."
+    )
+    standin.queue(Reply(400, {"errors": [reason]}))
+    page = send(client, alice).get_data(as_text=True)
+    assert "OneSignal refused the request (HTTP 400)" in page and "No recipient matched" in page
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_wrong_key_explained(client, alice, standin, status):
+    reason = "Access denied. Please include an 'Authorization: ...' header with a valid API key"
+    standin.queue(Reply(status, {"errors": [reason]}))
+    page = send(client, alice).get_data(as_text=True)
+    assert "App API key, not an Organization key" in page
+    assert len(standin.requests) == 1  # never retried
+
+
+def test_429_retried_after_retry_after_with_same_key(client, alice, standin):
+    standin.queue(
+        Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "1"})
+    )
+    page = send(client, alice).get_data(as_text=True)
+    assert "Sent." in page and "2 attempts, same idempotency key" in page
+    first, second = standin.requests
+    assert second["at"] - first["at"] >= 0.9
+    assert first["body"]["idempotency_key"] == second["body"]["idempotency_key"]
+
+
+def test_429_gives_up_after_bounded_retries(client, alice, standin):
+    standin.queue(
+        *[Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "0"})] * 5
+    )
+    page = send(client, alice).get_data(as_text=True)
+    assert "rate limit was reached" in page
+    assert len(standin.requests) == 3  # one try and two retries
+
+
+def test_503_then_success(client, alice, standin):
+    standin.queue(
+        Reply(503, {"errors": ["Service temporarily unavailable"]}, headers={"Retry-After": "0"})
+    )
+    page = send(client, alice).get_data(as_text=True)
+    assert "Sent." in page and len(standin.requests) == 2
+
+
+def test_read_timeout(client, alice, standin):
+    standin.queue(Reply(200, {"id": "late"}, delay=2.5))
+    page = send(client, alice).get_data(as_text=True)
+    assert "did not answer within 1 s" in page
+    assert len(standin.requests) == 1
+
+
+def test_connection_refused(client, alice, app):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.config["ONESIGNAL_API_URL"] = f"http://127.0.0.1:{port}"
+    page = send(client, alice).get_data(as_text=True)
+    assert "could not be reached" in page
+
+
+def test_non_json_answer(client, alice, standin):
+    standin.queue(Reply(200, raw=b"<html>gateway</html>"))
+    assert "something that is not JSON" in send(client, alice).get_data(as_text=True)
+    standin.queue(*[Reply(502, raw=b"<html>bad gateway</html>", headers={"Retry-After": "0"})] * 3)
+    assert "temporarily unavailable (HTTP 502)" in send(client, alice).get_data(as_text=True)
+
+
+def test_api_key_never_shown_or_logged(client, alice, standin, app, caplog):
+    caplog.set_level(logging.DEBUG)
+    standin.queue(Reply(403, {"errors": ["Access denied"]}))
+    pages = [send(client, alice).get_data(as_text=True), send(client, alice).get_data(as_text=True)]
+    pages.append(client.get("/notifications").get_data(as_text=True))
+    for page in pages:
+        assert API_KEY not in page
+    assert "Key ••••••••" in pages[0]
+    assert API_KEY not in caplog.text
+    with app.app_context():
+        rows = db.session.scalars(sa.select(PushLog)).all()
+        assert rows
+        for row in rows:
+            assert API_KEY not in json.dumps(
+                [row.request_body, row.response, row.summary, row.target], default=str
+            )
+
+
+@pytest.mark.parametrize("app_settings", [{"ONESIGNAL_APP_ID": "", "ONESIGNAL_API_KEY": ""}])
+def test_not_configured_shows_request_that_would_be_sent(client, alice):
+    page = send(client, alice).get_data(as_text=True)
+    assert "OneSignal is not configured" in page
+    assert "include_subscription_ids" in page and "Key ••••••••" in page
+
+
+def test_send_is_throttled_per_user(client, alice, standin, app):
+    app.config["SEND_LIMIT_PER_MINUTE"] = 3
+    for _ in range(3):
+        assert send(client, alice).status_code == 200
+    response = send(client, alice)
+    assert response.status_code == 429
+    assert "You have sent 3 pushes in the last minute" in response.get_data(as_text=True)
+    assert len(standin.requests) == 3
+
+
+def test_send_form_validates_url(client, alice, standin):
+    page = send(client, alice, url="javascript:alert(1)").get_data(as_text=True)
+    assert "Use a full http:// or https:// address" in page
+    assert standin.requests == []
+
+
+def test_history_lists_attempts(client, alice, standin):
+    send(client, alice)
+    standin.queue(Reply(200, {"id": "", "errors": ["All included players are not subscribed"]}))
+    send(client, alice, target="external_id")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count('class="card push-row"') == 2
+    assert "not sent" in page and "sent" in page and "external id" in page
+
+
+def test_devices_chunked_at_2000(app, standin):
+    from demo_app.accounts import create_user
+    from demo_app.push.service import send_to
+
+    with app.app_context():
+        user = create_user("many@example.com", "longenough1")
+        db.session.add_all(
+            Device(subscription_id=f"00000000-0000-4000-8000-{i:012d}") for i in range(4500)
+        )
+        db.session.commit()
+        from demo_app.models import UserDevice, utcnow
+
+        now = utcnow()
+        ids = db.session.scalars(sa.select(Device.id)).all()
+        db.session.add_all(
+            UserDevice(
+                user_id=user.id, device_id=i, learnt_via="page", last_via="page",
+                first_seen=now, last_seen=now,
+            )
+            for i in ids
+        )  # fmt: skip
+        db.session.commit()
+        results = send_to(user, "devices", title="t", message="m")
+    assert [len(r["body"]["include_subscription_ids"]) for r in standin.requests] == [
+        2000,
+        2000,
+        500,
+    ]
+    assert len({r["body"]["idempotency_key"] for r in standin.requests}) == 3
+    assert all(r.ok for r in results)
+
+
+def test_message_pushes_recipient_and_opens_message(client, alice, standin, app, auth):
+    auth.logout()
+    auth.login("bob@example.com")
+    auth.post_json(
+        "/api/devices", {**IOS_PAYLOAD, "oneSignalUserId": "bbbbbbbb-0000-4000-8000-00000000bbbb"}
+    )
+    auth.logout()
+    auth.login("alice@example.com")
+    response = client.post(
+        "/messages",
+        data={"recipient": "Bob@example.com", "body": "Lunch?", "csrf_token": auth.token()},
+    )
+    assert response.status_code == 302
+    assert "phone was notified" in client.get("/messages").get_data(as_text=True)
+    body = standin.requests[-1]["body"]
+    assert body["include_subscription_ids"] == ["bbbbbbbb-0000-4000-8000-00000000bbbb"]
+    assert body["headings"] == {"en": "Message from alice@example.com"}
+    with app.app_context():
+        message_id = db.session.scalar(sa.select(Message.id))
+    assert body["url"].endswith(f"/messages/{message_id}")
+    assert body["data"] == {"kind": "message", "message_id": message_id}
+    auth.logout()
+    auth.login("bob@example.com")
+    inbox = client.get("/messages").get_data(as_text=True)
+    assert "1 unread" in inbox and "alice@example.com" in inbox
+    assert "Lunch?" in client.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert "unread" not in client.get("/messages").get_data(as_text=True).split("<h2>Inbox")[0]
+
+
+def test_message_to_unknown_or_self_refused(client, alice, standin):
+    token = alice.token()
+    page = client.post(
+        "/messages", data={"recipient": "nobody@example.com", "body": "x", "csrf_token": token}
+    )
+    assert "No user has that email" in page.get_data(as_text=True)
+    page = client.post(
+        "/messages", data={"recipient": "alice@example.com", "body": "x", "csrf_token": token}
+    )
+    assert "Send it to someone else" in page.get_data(as_text=True)
+    assert standin.requests == []
+
+
+def test_message_readable_only_by_its_two_users(client, alice, app, auth):
+    auth.create("eve@example.com")
+    client.post(
+        "/messages",
+        data={"recipient": "bob@example.com", "body": "secret", "csrf_token": auth.token()},
+    )
+    auth.logout()
+    auth.login("eve@example.com")
+    assert client.get("/messages/1").status_code == 404
+
+
+def test_message_by_external_id_when_set_so(client, alice, standin, app):
+    app.config["PUSH_TARGET"] = "external_id"
+    client.post(
+        "/messages",
+        data={"recipient": "bob@example.com", "body": "Hi", "csrf_token": alice.token()},
+    )
+    body = standin.requests[-1]["body"]
+    assert body["include_aliases"] == {"external_id": ["user-2"]}
+    assert body["target_channel"] == "push"
+
+
+def test_order_delivered_by_worker(client, alice, standin, app):
+    response = client.post("/orders", data={"csrf_token": alice.token()})
+    assert response.status_code == 302
+    assert "delivering" in client.get("/orders").get_data(as_text=True)  # due now, not run yet
+    assert standin.requests == []  # nothing sent by the web request itself
+    with app.app_context():
+        assert run_due_jobs() == 1
+        job = db.session.scalar(sa.select(Job))
+        assert job.status == "done"
+        assert run_due_jobs() == 0  # exactly once
+    body = standin.requests[0]["body"]
+    assert body["headings"] == {"en": "Your order was delivered"}
+    assert body["url"].endswith("/orders")
+    assert "delivered" in client.get("/orders").get_data(as_text=True)
+
+
+def test_order_waits_for_its_time(client, alice, standin, app):
+    app.config["ORDER_DELAY_SECONDS"] = 60
+    client.post("/orders", data={"csrf_token": alice.token()})
+    with app.app_context():
+        assert run_due_jobs() == 0
+    assert standin.requests == []
+
+
+def test_worker_command_runs_jobs(client, alice, standin, app):
+    import threading
+
+    from demo_app.push.worker import run_forever
+
+    client.post("/orders", data={"csrf_token": alice.token()})
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(app, stop), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not standin.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(5)
+    assert len(standin.requests) == 1
+
+
+def test_push_inactive_cli(app, runner, alice, standin):
+    import datetime as dt
+
+    from demo_app.models import User
+
+    with app.app_context():
+        alice_user = db.session.scalar(sa.select(User).where(User.email == "alice@example.com"))
+        alice_user.last_seen_at = dt.datetime(2020, 1, 1)
+        bob = db.session.scalar(sa.select(User).where(User.email == "bob@example.com"))
+        bob.last_seen_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        db.session.commit()
+    dry = runner.invoke(args=["push", "inactive", "--days", "30", "--dry-run"])
+    assert "would push\talice@example.com" in dry.output and "bob@" not in dry.output
+    assert standin.requests == []
+    real = runner.invoke(args=["push", "inactive", "--days", "30"])
+    assert "sent\talice@example.com" in real.output
+    assert len(standin.requests) == 1
+    assert standin.requests[0]["body"]["data"] == {"kind": "re-engagement"}
