@@ -11,7 +11,10 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit without another SELECT: a request that
+# commits twice (a throttle count, then a log row) would otherwise reload the
+# user each time.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,0 +1,98 @@
+"""How much time the site adds to a "send to me" on top of OneSignal's own latency.
+
+A local stand-in answers every notification request after exactly LATENCY
+seconds; the site runs under gunicorn (SQLite) pointed at it. Sequential
+sends from a logged-in user: added time = end-to-end time - LATENCY.
+Target: median under 15 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import time
+
+import requests
+
+from .common import ROOT, Site
+
+sys.path.insert(0, str(ROOT))
+from tests.standin import StandIn  # noqa: E402
+
+LATENCY = 0.050
+SENDS = int(os.environ.get("BENCH_SENDS", 200))
+DEVICE = {"platform": "ios", "oneSignalUserId": "1a2b3c4d-0000-4000-8000-00000000abcd",
+          "oneSignalSubscribed": True}  # fmt: skip
+
+
+def main() -> int:
+    standin = StandIn(latency=LATENCY).start()
+    site = Site(
+        workers=2,
+        ONESIGNAL_API_URL=standin.url,
+        ONESIGNAL_APP_ID="11111111-2222-4333-8444-555555555555",
+        ONESIGNAL_API_KEY="bench-key",
+        SEND_LIMIT_PER_MINUTE=1_000_000,
+    ).start()
+    try:
+        site.flask("users", "create", "push@example.com", "--password", "bench-password-1")
+        session = requests.Session()
+        token = re.search(
+            r'csrf-token" content="([^"]+)"', session.get(site.url + "/login").text
+        ).group(1)
+        session.post(site.url + "/login", data={"email": "push@example.com",
+                                                "password": "bench-password-1", "csrf_token": token})  # fmt: skip
+        token = re.search(r'csrf-token" content="([^"]+)"', session.get(site.url + "/").text).group(
+            1
+        )
+        session.post(site.url + "/api/devices", json=DEVICE, headers={"X-CSRFToken": token})
+        form = {
+            "target": "devices",
+            "title": "Bench",
+            "message": "Bench push",
+            "url": "",
+            "csrf_token": token,
+        }
+        for _ in range(10):  # warm up connections and caches
+            session.post(site.url + "/send-to-me", data=form)
+        added = []
+        for _ in range(SENDS):
+            started = time.perf_counter()
+            response = session.post(site.url + "/send-to-me", data=form)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200 and "Sent. Notification id" in response.text, (
+                response.text[:500]
+            )
+            added.append((elapsed - LATENCY) * 1000)
+        added.sort()
+        median = statistics.median(added)
+        p90 = added[int(len(added) * 0.9)]
+        print(
+            f"{SENDS} sequential sends, stand-in latency {LATENCY * 1000:.0f} ms, gunicorn 2 workers, SQLite"
+        )
+        print(
+            f"time the site adds per send: median {median:.1f} ms, p90 {p90:.1f} ms, max {added[-1]:.1f} ms"
+        )
+        print(f"stand-in received {len(standin.requests)} notification requests")
+        import sqlite3
+
+        with sqlite3.connect(site.tmp / "bench.db") as conn:
+            durations = sorted(r[0] for r in conn.execute("SELECT duration_ms FROM push_log"))
+        print(
+            f"of which the OneSignal call (stand-in latency included): median {statistics.median(durations) - LATENCY * 1000:.1f} ms over the latency"
+        )
+        ok = median < 15
+        print(
+            "push bench:",
+            "target met (median < 15 ms)" if ok else "TARGET MISSED (median >= 15 ms)",
+        )
+        return 0 if ok else 1
+    finally:
+        site.stop()
+        standin.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
