@@ -28,6 +28,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
 class Site:
     """A fresh instance folder and database, migrated, served by gunicorn."""
 
@@ -75,17 +79,21 @@ class Site:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start: " + (self.tmp / "err.log").read_text()[-2000:])
 
-    def login_cookie(self, email: str, password: str) -> str:
+    def login_session(self, email: str, password: str) -> tuple[requests.Session, str]:
+        """A new account, logged in: (session, CSRF token for its JSON calls)."""
         self.flask("users", "create", email, "--password", password)
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
-        page = session.get(self.url + "/login").text
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        token = csrf_token(session.get(self.url + "/login").text)
         session.post(
             self.url + "/login",
             data={"email": email, "password": password, "csrf_token": token},
             allow_redirects=False,
         )
+        return session, csrf_token(session.get(self.url + "/").text)
+
+    def login_cookie(self, email: str, password: str) -> str:
+        session, _ = self.login_session(email, password)
         return "session=" + session.cookies["session"]
 
     def stop(self) -> None:

@@ -9,12 +9,10 @@ Target: median under 15 ms.
 from __future__ import annotations
 
 import os
-import re
+import sqlite3
 import statistics
 import sys
 import time
-
-import requests
 
 from .common import ROOT, Site
 
@@ -37,24 +35,9 @@ def main() -> int:
         SEND_LIMIT_PER_MINUTE=1_000_000,
     ).start()
     try:
-        site.flask("users", "create", "push@example.com", "--password", "bench-password-1")
-        session = requests.Session()
-        token = re.search(
-            r'csrf-token" content="([^"]+)"', session.get(site.url + "/login").text
-        ).group(1)
-        session.post(site.url + "/login", data={"email": "push@example.com",
-                                                "password": "bench-password-1", "csrf_token": token})  # fmt: skip
-        token = re.search(r'csrf-token" content="([^"]+)"', session.get(site.url + "/").text).group(
-            1
-        )
+        session, token = site.login_session("push@example.com", "bench-password-1")
         session.post(site.url + "/api/devices", json=DEVICE, headers={"X-CSRFToken": token})
-        form = {
-            "target": "devices",
-            "title": "Bench",
-            "message": "Bench push",
-            "url": "",
-            "csrf_token": token,
-        }
+        form = {"target": "devices", "title": "Bench", "message": "Bench push", "csrf_token": token}
         for _ in range(10):  # warm up connections and caches
             session.post(site.url + "/send-to-me", data=form)
         added = []
@@ -62,36 +45,27 @@ def main() -> int:
             started = time.perf_counter()
             response = session.post(site.url + "/send-to-me", data=form)
             elapsed = time.perf_counter() - started
-            assert response.status_code == 200 and "Sent. Notification id" in response.text, (
-                response.text[:500]
-            )
+            assert "Sent. Notification id" in response.text, response.text[:500]
             added.append((elapsed - LATENCY) * 1000)
-        added.sort()
-        median = statistics.median(added)
-        p90 = added[int(len(added) * 0.9)]
-        print(
-            f"{SENDS} sequential sends, stand-in latency {LATENCY * 1000:.0f} ms, gunicorn 2 workers, SQLite"
-        )
-        print(
-            f"time the site adds per send: median {median:.1f} ms, p90 {p90:.1f} ms, max {added[-1]:.1f} ms"
-        )
-        print(f"stand-in received {len(standin.requests)} notification requests")
-        import sqlite3
-
         with sqlite3.connect(site.tmp / "bench.db") as conn:
-            durations = sorted(r[0] for r in conn.execute("SELECT duration_ms FROM push_log"))
-        print(
-            f"of which the OneSignal call (stand-in latency included): median {statistics.median(durations) - LATENCY * 1000:.1f} ms over the latency"
-        )
-        ok = median < 15
-        print(
-            "push bench:",
-            "target met (median < 15 ms)" if ok else "TARGET MISSED (median >= 15 ms)",
-        )
-        return 0 if ok else 1
+            calls = [
+                row[0] - LATENCY * 1000 for row in conn.execute("SELECT duration_ms FROM push_log")
+            ]
     finally:
         site.stop()
         standin.stop()
+    added.sort()
+    median = statistics.median(added)
+    print(f"{SENDS} sequential sends, stand-in latency {LATENCY * 1000:.0f} ms, gunicorn, SQLite")
+    print(
+        f"time the site adds per send: median {median:.1f} ms, "
+        f"p90 {added[int(len(added) * 0.9)]:.1f} ms, max {added[-1]:.1f} ms"
+    )
+    call = statistics.median(calls)
+    print(f"  of which the HTTP call to OneSignal, over its latency: median {call:.1f} ms")
+    ok = median < 15
+    print("push bench:", "target met (median < 15 ms)" if ok else "TARGET MISSED (median >= 15 ms)")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
