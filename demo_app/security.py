@@ -6,7 +6,8 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask import Flask, flash, has_request_context, jsonify, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -36,12 +37,39 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Secure session cookies whenever the request came over HTTPS (directly or
+    as a trusted proxy says), and always when SESSION_COOKIE_SECURE is set."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     try:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+    except sa.exc.SQLAlchemyError:
+        # Database down: treat the request as anonymous rather than fail it
+        # (the receiver still keeps the capture in its log).
+        db.session.rollback()
+        return None
+
+
+def _secure_remember_cookie(response, name: str) -> None:
+    """Flask-Login reads REMEMBER_COOKIE_SECURE once; over HTTPS mark it Secure anyway."""
+    cookies = response.headers.getlist("Set-Cookie")
+    if not any(c.startswith(name + "=") and "; Secure" not in c for c in cookies):
+        return
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        if cookie.startswith(name + "=") and "; Secure" not in cookie:
+            cookie += "; Secure"
+        response.headers.add("Set-Cookie", cookie)
 
 
 @login_manager.unauthorized_handler
@@ -62,11 +90,24 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
+    app.session_interface = SessionInterface()
+
     @app.after_request
     def security_headers(response):
         # No view sets these itself, so plain extend (cheaper than setdefault).
         response.headers.extend(SECURITY_HEADERS)
         return response
+
+    def secure_remember_cookie(response):
+        if request.is_secure and "Set-Cookie" in response.headers:
+            name = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            _secure_remember_cookie(response, name)
+        return response
+
+    # after_request hooks run last-registered first; Flask-Login sets the
+    # remember cookie in its own hook, so this one goes to the front of the
+    # list to run after it.
+    app.after_request_funcs.setdefault(None, []).insert(0, secure_remember_cookie)
 
     @app.before_request
     def note_last_seen():
@@ -77,7 +118,10 @@ def init_app(app: Flask) -> None:
         now = utcnow()
         seen = current_user.last_seen_at
         if seen is None or now - seen > LAST_SEEN_EVERY:
-            db.session.execute(
-                sa.update(User).where(User.id == current_user.id).values(last_seen_at=now)
-            )
-            db.session.commit()
+            try:
+                db.session.execute(
+                    sa.update(User).where(User.id == current_user.id).values(last_seen_at=now)
+                )
+                db.session.commit()
+            except sa.exc.SQLAlchemyError:
+                db.session.rollback()  # a busy or absent database must not fail the page

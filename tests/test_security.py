@@ -1,0 +1,223 @@
+"""Who may do what: every route against anonymous, user A, user B and an admin,
+plus the cookie rules. A route added without a row here fails the test."""
+
+import pytest
+import sqlalchemy as sa
+
+from demo_app.extensions import db
+from demo_app.models import Capture, Device, Message
+
+from .conftest import PASSWORD, csrf_from
+from .test_receiver import IOS_PAYLOAD, PLAYER
+
+ROLES = ("anonymous", "alice", "bob", "admin")
+EXTERNAL = {"action": "remove", "method": "legacy", "subscription_id": PLAYER, "success": True}
+
+# (endpoint, method) -> (path, request kwargs, {role: expected status}).
+# Alice owns device 1, sent capture 1 and message 1 (to Bob). Destructive rows
+# come last, and within a row roles run in the order above.
+MATRIX = [
+    ("main.index", "GET", "/", {}, (200, 200, 200, 200)),
+    ("main.ping", "GET", "/ping", {}, (200, 200, 200, 200)),
+    ("main.healthz", "GET", "/healthz", {}, (200, 200, 200, 200)),
+    ("auth.login", "GET", "/login", {}, (200, 200, 200, 200)),
+    ("auth.login", "POST", "/login", {"data": {}}, (200, 200, 200, 200)),
+    ("auth.signup", "GET", "/signup", {}, (200, 200, 200, 200)),
+    ("auth.signup", "POST", "/signup", {"data": {}}, (200, 200, 200, 200)),
+    ("auth.profile", "GET", "/profile", {}, (302, 200, 200, 200)),
+    ("auth.profile", "POST", "/profile", {"data": {}}, (302, 200, 200, 200)),
+    ("receiver.help", "GET", "/receiver", {}, (200, 200, 200, 200)),
+    ("receiver.register", "POST", "/register", {"json": {}}, (200, 200, 200, 200)),
+    ("receiver.register", "GET", "/register", {}, (405, 405, 405, 405)),
+    ("receiver.register", "PUT", "/register", {}, (405, 405, 405, 405)),
+    ("receiver.register", "PATCH", "/register", {}, (405, 405, 405, 405)),
+    ("receiver.register", "DELETE", "/register", {}, (405, 405, 405, 405)),
+    ("receiver.register", "OPTIONS", "/register", {}, (405, 405, 405, 405)),
+    ("inspector.index", "GET", "/inspector", {}, (302, 200, 200, 200)),
+    ("inspector.rows", "GET", "/inspector/rows?after=0", {}, (302, 200, 200, 200)),
+    ("inspector.detail", "GET", "/inspector/1", {}, (302, 200, 200, 200)),
+    ("inspector.download_body", "GET", "/inspector/1/body", {}, (302, 200, 200, 200)),
+    ("inspector.api_list", "GET", "/api/captures", {}, (401, 200, 200, 200)),
+    ("inspector.api_detail", "GET", "/api/captures/1", {}, (401, 200, 200, 200)),
+    ("inspector.api_export", "GET", "/api/captures.ndjson", {}, (401, 200, 200, 200)),
+    ("onesignal.hub", "GET", "/onesignal", {}, (200, 200, 200, 200)),
+    ("onesignal.link_device", "POST", "/api/devices", {"json": {}}, (401, 400, 400, 400)),
+    ("onesignal.record_external_id", "POST", "/api/external-id", {"json": EXTERNAL},
+     (401, 200, 404, 404)),
+    ("devices.my_devices", "GET", "/devices", {}, (302, 200, 200, 200)),
+    ("push.send_to_me", "GET", "/send-to-me", {}, (302, 200, 200, 200)),
+    ("push.send_to_me", "POST", "/send-to-me",
+     {"data": {"target": "device:1", "title": "t", "message": "m"}}, (302, 200, 404, 404)),
+    ("push.history_page", "GET", "/notifications", {}, (302, 200, 200, 200)),
+    ("push.inbox", "GET", "/messages", {}, (302, 200, 200, 200)),
+    ("push.inbox", "POST", "/messages", {"data": {}}, (302, 200, 200, 200)),
+    ("push.message", "GET", "/messages/1", {}, (302, 200, 200, 404)),
+    ("push.orders", "GET", "/orders", {}, (302, 200, 200, 200)),
+    ("push.orders", "POST", "/orders", {"data": {}}, (302, 302, 302, 302)),
+    ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 403, 302)),
+    # Others try Alice's device before she removes it; then it is gone for her too.
+    ("devices.remove", "POST", "/devices/1/remove", {"data": {}},
+     {"anonymous": 302, "bob": 404, "admin": 404, "alice": 302}),
+    ("devices.remove", "POST", "/devices/1/remove", {"data": {}}, (302, 404, 404, 404)),
+    ("auth.logout", "POST", "/logout", {"data": {}}, (302, 302, 302, 302)),
+]  # fmt: skip
+SKIP = {("static", "GET")}
+
+
+def test_every_route_has_a_row(app):
+    covered = {(endpoint, method) for endpoint, method, *_ in MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD"}):
+            if (rule.endpoint, method) in SKIP:
+                continue
+            if method == "OPTIONS" and rule.endpoint != "receiver.register":
+                continue  # Flask's automatic OPTIONS answer, no view behind it
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert missing == [], "routes without an authorization row: " + ", ".join(missing)
+
+
+def _clients(app, auth):
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            token = csrf_from(client.get("/login").get_data(as_text=True))
+            response = client.post(
+                "/login",
+                data={"email": f"{role}@example.com", "password": PASSWORD, "csrf_token": token},
+            )
+            assert response.status_code == 302, role
+        clients[role] = client
+    return clients
+
+
+def test_authorization_matrix(app, auth):
+    for role in ("alice", "bob", "admin"):
+        auth.create(f"{role}@example.com", admin=role == "admin")
+    clients = _clients(app, auth)
+    alice = clients["alice"]
+    token = csrf_from(alice.get("/").get_data(as_text=True))
+    assert (
+        alice.post("/api/devices", json=IOS_PAYLOAD, headers={"X-CSRFToken": token}).status_code
+        == 200
+    )
+    alice.post("/register", json={"n": 1})
+    alice.post("/register", json={"n": 2})
+    alice.post(
+        "/messages", data={"recipient": "bob@example.com", "body": "hi", "csrf_token": token}
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(Device.id)) == 1
+        assert db.session.scalar(sa.select(sa.func.max(Capture.id))) == 2
+        assert db.session.scalar(sa.select(Message.id)) == 1
+
+    failures = []
+    for endpoint, method, path, kwargs, expected in MATRIX:
+        if not isinstance(expected, dict):
+            expected = dict(zip(ROLES, expected, strict=True))
+        for role, status in expected.items():
+            got = _request(clients[role], method, path, kwargs)
+            if got != status:
+                failures.append(
+                    f"{role} {method} {path} ({endpoint}): expected {status}, got {got}"
+                )
+    assert failures == []
+
+
+def _request(client, method, path, kwargs):
+    kwargs = {k: (dict(v) if isinstance(v, dict) else v) for k, v in kwargs.items()}
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    if "data" in kwargs:
+        kwargs["data"]["csrf_token"] = token
+    headers = {"X-CSRFToken": token}
+    return client.open(path, method=method, headers=headers, **kwargs).status_code
+
+
+def _set_cookies(response):
+    return response.headers.getlist("Set-Cookie")
+
+
+def test_cookies_httponly_samesite_and_not_secure_over_http(client, auth):
+    auth.create()
+    response = auth.login(remember=True)
+    cookies = _set_cookies(response)
+    for name in ("session=", "remember_token="):
+        [cookie] = [c for c in cookies if c.startswith(name)]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie
+
+
+def test_cookies_secure_over_https(app, auth):
+    auth.create()
+    client = app.test_client()
+    https = {"wsgi.url_scheme": "https"}
+    token = csrf_from(client.get("/login", environ_overrides=https).get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={
+            "email": "alice@example.com",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "remember": "y",
+        },
+        environ_overrides=https,
+        headers={"Referer": "https://localhost/login"},  # CSRF checks it over HTTPS
+    )
+    for name in ("session=", "remember_token="):
+        [cookie] = [c for c in _set_cookies(response) if c.startswith(name)]
+        assert "; Secure" in cookie, cookie
+
+
+@pytest.mark.parametrize("app_settings", [{"TRUSTED_PROXY_HOPS": 1}])
+def test_cookies_secure_when_trusted_proxy_says_https(app, auth):
+    auth.create()
+    client = app.test_client()
+    proto = {"X-Forwarded-Proto": "https"}
+    token = csrf_from(client.get("/login", headers=proto).get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token},
+        headers={**proto, "Referer": "https://localhost/login"},
+    )
+    [cookie] = [c for c in _set_cookies(response) if c.startswith("session=")]
+    assert "; Secure" in cookie
+
+
+def test_forwarded_proto_ignored_without_trusted_proxy(app, auth):
+    auth.create()
+    client = app.test_client()
+    proto = {"X-Forwarded-Proto": "https"}
+    token = csrf_from(client.get("/login", headers=proto).get_data(as_text=True))
+    response = client.post(
+        "/login", data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": token},
+        headers=proto,
+    )  # fmt: skip
+    [cookie] = [c for c in _set_cookies(response) if c.startswith("session=")]
+    assert "Secure" not in cookie
+
+
+@pytest.mark.parametrize("app_settings", [{"SESSION_COOKIE_SECURE": True}])
+def test_secure_setting_forces_secure(client, auth):
+    auth.create()
+    [cookie] = [c for c in _set_cookies(auth.login()) if c.startswith("session=")]
+    assert "; Secure" in cookie
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/onesignal", "/receiver", "/healthz", "/no-such"])
+def test_security_headers_everywhere(client, path):
+    headers = client.get(path).headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_templates_have_no_inline_script_or_style():
+    from pathlib import Path
+
+    for template in Path(__file__).resolve().parents[1].joinpath("templates").rglob("*.html"):
+        text = template.read_text()
+        assert "<script>" not in text and "<style" not in text, template
+        assert " style=" not in text and " onclick=" not in text, template
