@@ -75,8 +75,8 @@ def test_two_hosts_share_sessions_captures_and_devices(two_hosts):
     assert tail["captures"][0]["id"] == capture_id
 
     # A device linked through A is on the user's list on B.
-    linked = session.post(a.url + "/api/devices", json={"platform": "android", "oneSignalUserId": PLAYER},
-                          headers={"X-CSRFToken": token})  # fmt: skip
+    device = {"platform": "android", "oneSignalUserId": PLAYER}
+    linked = session.post(a.url + "/api/devices", json=device, headers={"X-CSRFToken": token})
     assert linked.status_code == 200
     devices = requests.get(
         b.url + "/devices", cookies=cookie, headers={"User-Agent": "pushlab-bench"}
