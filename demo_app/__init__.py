@@ -126,7 +126,7 @@ def register_hooks(app: Flask) -> None:
     from . import security
 
     security.init_app(app)
-    if app.config["RUN_WORKER"]:
+    if app.config["RUN_WORKER"] and not app.testing:
         from .push.worker import start_in_background
 
         # Started by the first request, not here: `flask db upgrade` and other
