@@ -57,13 +57,18 @@ def database_url(kind: str, tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+def empty_database() -> None:
+    """Drop every table (in an app context), Alembic's included on PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+
+
 def reset_schema(app) -> None:
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        else:
-            db.drop_all()
+        empty_database()
         db.create_all()
 
 
@@ -100,6 +105,16 @@ def app(db_kind, tmp_path, app_settings):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def standin():
+    """A local stand-in for OneSignal's REST API (see tests/standin.py)."""
+    from .standin import StandIn
+
+    server = StandIn().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

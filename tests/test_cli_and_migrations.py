@@ -6,7 +6,7 @@ from flask_migrate import upgrade
 from demo_app.extensions import db
 from demo_app.models import User
 
-from .conftest import make_app
+from .conftest import empty_database, make_app
 
 
 def test_users_create_and_list(runner, app):
@@ -49,11 +49,7 @@ def test_migrations_apply_on_empty_database(app):
     """The Alembic history builds the same tables the models describe."""
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        else:
-            db.drop_all()
+        empty_database()
         upgrade()
         inspector = sa.inspect(engine)
         tables = set(inspector.get_table_names())
@@ -74,11 +70,7 @@ def test_migrations_match_models(app):
 
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        else:
-            db.drop_all()
+        empty_database()
         upgrade()
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)

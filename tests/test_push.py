@@ -11,19 +11,12 @@ from demo_app.extensions import db
 from demo_app.models import Device, Job, Message, PushLog
 from demo_app.push.worker import run_due_jobs
 
-from .standin import Reply, StandIn
+from .standin import Reply
 from .test_receiver import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
 
 APP_ID = "11111111-2222-4333-8444-555555555555"
 API_KEY = "os_v2_app_SECRETKEY0123456789"
 V5_PLAYER = V5_PAYLOAD["subscription"]["id"]
-
-
-@pytest.fixture
-def standin():
-    server = StandIn().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

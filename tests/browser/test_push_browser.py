@@ -5,19 +5,11 @@ import pytest
 import requests
 
 from ..conftest import PASSWORD
-from ..standin import StandIn
 from .conftest import screenshot
 from .test_hostile_captures import login
 
 pytestmark = pytest.mark.browser
 BOB_DEVICE = "bbbbbbbb-0000-4000-8000-00000000bbbb"
-
-
-@pytest.fixture
-def standin():
-    server = StandIn().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
