@@ -38,13 +38,17 @@ def test_database_unreachable_answers_202_and_keeps_log(tmp_path):
         ).status_code
         == 202
     )
+    # A malformed body still gets its precise 4xx, saying where it was kept.
+    bad = client.post("/register", data=b"{oops", content_type="application/json")
+    assert bad.status_code == 400 and bad.json["stored"] == "log only"
+    assert "Malformed JSON" in bad.json["error"]
     assert client.get("/healthz").status_code == 503
 
     working = make_app(f"sqlite:///{tmp_path}/ok.db", tmp_path / "ok")
     reset_schema(working)
     with working.app_context():
-        assert import_log(down.config["CAPTURE_LOG"]) == (2, 2)
-        assert import_log(down.config["CAPTURE_LOG"]) == (0, 2)
+        assert import_log(down.config["CAPTURE_LOG"]) == (3, 3)
+        assert import_log(down.config["CAPTURE_LOG"]) == (0, 3)
         stored = db.session.scalars(sa.select(Capture).order_by(Capture.id)).all()
         assert json.loads(stored[0].body)["n"] == 1 and stored[0].label == "outage"
         assert stored[1].body == b"\x00raw"

@@ -124,38 +124,7 @@ def receive(label: str | None):
     session_value = cookie_value(cookie_headers, config.get("SESSION_COOKIE_NAME", "session"))
     if session_value:
         record["session_hash"] = hashlib.sha256(session_value.encode()).hexdigest()
-    error_body = None
-    result = None
-    if label is not None and not LABEL_RE.match(label):
-        record.update(status="rejected", http_status=400)
-        message = "A label is 1 to 64 letters, digits, - or _."
-        record["problems"].append(message)
-        error_body = {"error": message}
-    elif request.method != "POST":
-        record.update(status="rejected", http_status=405)
-        message = f"{request.method} is not accepted here: the app POSTs JSON to this URL."
-        record["problems"].append(message)
-        error_body = {"error": message, "allowed": ["POST"]}
-    elif body is None:
-        record.update(status="too_large", http_status=413)
-        message = (
-            f"The body is {size} bytes, over this receiver's limit of {limit} bytes "
-            "(REGISTER_MAX_BYTES). Headers and size were recorded; the body was not."
-        )
-        record["problems"].append(message)
-        error_body = {"error": message, "limit": limit, "size": size}
-    else:
-        result = parse_body(body, content_type, environ)
-        record.update(
-            status=result.status,
-            http_status=result.http_status,
-            parsed=result.parsed,
-            problems=[clean(p, 1000) for p in result.problems],
-        )
-        if result.info:
-            record["platform"] = result.info.platform
-        if result.error:
-            error_body = result.error
+    result, error_body = _judge(record, label, body, size, limit, content_type)
     user_id, user_email = sender()
     record["user_id"] = user_id
     masked_headers = mask_headers(headers, current_app)
@@ -173,12 +142,14 @@ def receive(label: str | None):
     if capture_id is None:
         if not logged:
             return jsonify(error="The capture could not be stored. Try again."), 503
-        return jsonify(
-            status="logged",
-            stored="log only",
-            message="The database is unavailable: this request was kept in the capture log "
+        kept = {
+            "stored": "log only",
+            "message": "The database is unavailable: this request was kept in the capture log "
             "and will be loaded by `flask --app wsgi captures import-log`.",
-        ), 202
+        }
+        if error_body is None:
+            return jsonify(status="logged", **kept), 202
+        error_body = {**error_body, **kept}
 
     if error_body is not None:
         response = jsonify(capture_id=capture_id, **error_body)
@@ -191,6 +162,35 @@ def receive(label: str | None):
         app = current_app._get_current_object()
         response.call_on_close(lambda: _prune_quietly(app))
     return response
+
+
+def _judge(record: dict, label, body, size: int, limit: int, content_type: str):
+    """Decide what the request is (ok, rejected, too large, unparsable) and fill
+    the record in; (parse result or None, error body for a 4xx or None)."""
+    if label is not None and not LABEL_RE.match(label):
+        message = "A label is 1 to 64 letters, digits, - or _."
+        record.update(status="rejected", http_status=400, problems=[message])
+        return None, {"error": message}
+    if request.method != "POST":
+        message = f"{request.method} is not accepted here: the app POSTs JSON to this URL."
+        record.update(status="rejected", http_status=405, problems=[message])
+        return None, {"error": message, "allowed": ["POST"]}
+    if body is None:
+        message = (
+            f"The body is {size} bytes, over this receiver's limit of {limit} bytes "
+            "(REGISTER_MAX_BYTES). Headers and size were recorded; the body was not."
+        )
+        record.update(status="too_large", http_status=413, problems=[message])
+        return None, {"error": message, "limit": limit, "size": size}
+    result = parse_body(body, content_type, request.environ)
+    record.update(
+        status=result.status,
+        http_status=result.http_status,
+        parsed=result.parsed,
+        problems=[clean(p, 1000) for p in result.problems],
+        platform=result.info.platform if result.info else None,
+    )
+    return result, result.error
 
 
 def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
@@ -274,8 +274,8 @@ def _prune_quietly(app) -> None:
             app.logger.warning("capture pruning failed: %s", type(error).__name__)
 
 
-@bp.get("/receiver")
-def help():
+@bp.get("/receiver", endpoint="help")
+def help_page():
     base = url_for("receiver.register", _external=True)
     config_json = json.dumps(
         {
