@@ -75,9 +75,8 @@ def test_write_failing_mid_request_keeps_log_then_imports(app, client, runner):
     assert bodies == ["after", "during the fault"]
 
 
+@pytest.mark.parametrize("db_kind", ["postgresql"])  # pre-ping is a PostgreSQL setting
 def test_postgres_connections_cut_between_requests(app, client, auth, db_kind):
-    if db_kind != "postgresql":
-        pytest.skip("pool pre-ping is a PostgreSQL setting")
     auth.create()
     auth.login()
     assert client.get("/profile").status_code == 200

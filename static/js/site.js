@@ -40,3 +40,9 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset && event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// On a phone the section tabs scroll sideways: keep the current one in view.
+const currentTab = document.querySelector('.tabs [aria-current="page"]');
+if (currentTab && currentTab.offsetLeft + currentTab.offsetWidth > currentTab.parentElement.clientWidth) {
+  currentTab.parentElement.scrollLeft = currentTab.offsetLeft - 16;
+}
