@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 
@@ -10,6 +11,7 @@ from .extensions import db
 from .models import ThrottleHit, utcnow
 
 KEEP = dt.timedelta(hours=1)
+SWEEP_ONE_IN = 50
 
 
 def count(key: str, window: dt.timedelta) -> int:
@@ -26,9 +28,10 @@ def over_limit(keys: list[str], limit: int, window: dt.timedelta) -> bool:
 
 
 def record(*keys: str) -> None:
-    """Count one event under each key; old events are swept as we go."""
+    """Count one event under each key; old events are swept now and then."""
     now = utcnow()
-    db.session.execute(sa.delete(ThrottleHit).where(ThrottleHit.created_at < now - KEEP))
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        db.session.execute(sa.delete(ThrottleHit).where(ThrottleHit.created_at < now - KEEP))
     db.session.add_all(ThrottleHit(key=key[:255], created_at=now) for key in keys)
     db.session.commit()
 

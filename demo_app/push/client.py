@@ -28,6 +28,12 @@ def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        # Proxy settings are read from the environment once, here, instead of
+        # on every request (which also re-reads ~/.netrc each time).
+        session.proxies.update(
+            requests.utils.get_environ_proxies(current_app.config["ONESIGNAL_API_URL"])
+        )
+        session.trust_env = False
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
