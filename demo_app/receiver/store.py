@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Capture, utcnow
+from ..models import Capture, User, utcnow
 from .masking import mask_cookies
 
 CAPTURE_FIELDS = (
@@ -74,18 +74,12 @@ def import_log(path: str) -> tuple[int, int]:
         if exists:
             continue
         fields = {k: record.get(k) for k in (*CAPTURE_FIELDS, "body")}
-        if fields.get("user_id") and not db.session.get(_user_model(), fields["user_id"]):
+        if fields.get("user_id") and not db.session.get(User, fields["user_id"]):
             fields["user_id"] = None
         db.session.add(Capture(**fields))
         db.session.commit()
         added += 1
     return added, seen
-
-
-def _user_model():
-    from ..models import User
-
-    return User
 
 
 def prune(max_count: int, max_days: int) -> int:
