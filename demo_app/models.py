@@ -182,7 +182,10 @@ class PushLog(db.Model):
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (sa.Index("ix_messages_recipient_id_id", "recipient_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_messages_recipient_id_id", "recipient_id", "id"),
+        sa.Index("ix_messages_sender_id_id", "sender_id", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     sender_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -199,7 +202,10 @@ class Job(db.Model):
     """A queued piece of background work (the delayed "order delivered" push)."""
 
     __tablename__ = "jobs"
-    __table_args__ = (sa.Index("ix_jobs_status_run_at", "status", "run_at"),)
+    __table_args__ = (
+        sa.Index("ix_jobs_status_run_at", "status", "run_at"),
+        sa.Index("ix_jobs_user_id_id", "user_id", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(32))

@@ -4,6 +4,7 @@ import datetime as dt
 import secrets
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -105,12 +106,14 @@ def inbox():
             return redirect(url_for("push.inbox"))
     received = db.session.scalars(
         sa.select(Message)
+        .options(so.joinedload(Message.sender))
         .where(Message.recipient_id == current_user.id)
         .order_by(Message.id.desc())
         .limit(50)
     ).all()
     sent = db.session.scalars(
         sa.select(Message)
+        .options(so.joinedload(Message.recipient))
         .where(Message.sender_id == current_user.id)
         .order_by(Message.id.desc())
         .limit(20)
