@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_hooks(app)
+    wrap_wsgi(app)
     return app
 
 
@@ -77,6 +78,13 @@ def configure(app: Flask, test_config: dict | None) -> None:
         options.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", 5)))
         options.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", 10)))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def wrap_wsgi(app: Flask) -> None:
+    """Outermost first: proxy headers are settled before anything reads them."""
+    from .receiver.fast import ReceiverMiddleware
+
+    app.wsgi_app = ReceiverMiddleware(app, app.wsgi_app)
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -15,14 +15,15 @@ import json
 import uuid
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template, request, url_for
-from flask_login import current_user
+from flask import Response, current_app, render_template, request, url_for
+from flask_login.utils import decode_cookie
+from werkzeug.wrappers import Request
 
 from .. import devices
 from ..database import write_lock
-from ..errors import error_response, message_for
 from ..extensions import csrf, db
-from ..models import Capture, utcnow
+from ..models import Capture, User, utcnow
+from ..security import LAST_SEEN_EVERY, SECURITY_HEADERS
 from . import bp
 from .masking import mask_headers
 from .parsing import (
@@ -46,19 +47,13 @@ PRUNE_EVERY = 500
 @bp.route("/register/<path:label>", methods=METHODS)
 @csrf.exempt
 def register(label: str | None):
-    return receive(label)
+    # Requests normally reach receive() through ReceiverMiddleware (see
+    # fast.py) before Flask routes them; this route serves url_for() and any
+    # setup without the middleware.
+    return receive(request._get_current_object(), label)
 
 
-@bp.app_errorhandler(404)
-def not_found(error):
-    """A mangled label (`/register/`, `/register//x`) matches no route; it still
-    reaches the receiver, so the request is recorded and answered 400."""
-    if request.path.startswith("/register/"):
-        return receive(request.path[len("/register/") :])
-    return error_response(404, message_for(error))
-
-
-def read_body(limit: int) -> tuple[bytes | None, int]:
+def read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
     """(body, size). Body is None when over `limit`; its size is still counted
     (up to DRAIN_CAP) so the capture can say how large it was."""
     stream = request.stream
@@ -83,20 +78,47 @@ def _drain(stream, counted: int, declared: int | None) -> int:
     return max(counted, declared or 0)
 
 
-def sender() -> tuple[int | None, str | None]:
-    """The logged-in user behind the request's cookies, if any; (id, email)."""
+def sender(request: Request) -> tuple[int | None, str | None]:
+    """The logged-in user behind the request's cookies, if any: (id, email).
+
+    Read the way Flask-Login reads them: the user id in the signed session
+    cookie, else the signed remember-me cookie. Also keeps the user's "last
+    seen" fresh, since the app posts while the user is using it.
+    """
+    app = current_app
+    user_id = None
+    session = app.session_interface.open_session(app, request)
+    if session:
+        user_id = session.get("_user_id")
+    if user_id is None:
+        remember = request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        if remember:
+            user_id = decode_cookie(remember)
     try:
-        if current_user.is_authenticated:
-            return current_user.id, current_user.email
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None, None
+    try:
+        row = db.session.execute(
+            sa.select(User.email, User.last_seen_at).where(User.id == user_id)
+        ).first()
+        if row is None:
+            return None, None
+        now = utcnow()
+        if row.last_seen_at is None or now - row.last_seen_at > LAST_SEEN_EVERY:
+            db.session.execute(sa.update(User).where(User.id == user_id).values(last_seen_at=now))
+            db.session.commit()
+        return user_id, row.email
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
-    return None, None
+        return None, None
 
 
-def receive(label: str | None):
+def receive(request: Request, label: str | None) -> Response:
+    """Record one request and answer it; runs inside an app context."""
     config = current_app.config
     limit = config["REGISTER_MAX_BYTES"]
-    body, size = read_body(limit)
+    body, size = read_body(request, limit)
     environ = request.environ
     headers = raw_headers(environ)
     cookie_headers = [v for k, v in headers if k.lower() == "cookie"]
@@ -124,8 +146,8 @@ def receive(label: str | None):
     session_value = cookie_value(cookie_headers, config.get("SESSION_COOKIE_NAME", "session"))
     if session_value:
         record["session_hash"] = hashlib.sha256(session_value.encode()).hexdigest()
-    result, error_body = _judge(record, label, body, size, limit, content_type)
-    user_id, user_email = sender()
+    result, error_body = _judge(request, record, label, body, size, limit, content_type)
+    user_id, user_email = sender(request)
     record["user_id"] = user_id
     masked_headers = mask_headers(headers, current_app)
     record["search_text"] = _search_text(record, masked_headers, body)
@@ -141,30 +163,36 @@ def receive(label: str | None):
     capture_id, device_id = _save(record, body, result, user_id)
     if capture_id is None:
         if not logged:
-            return jsonify(error="The capture could not be stored. Try again."), 503
+            return _json({"error": "The capture could not be stored. Try again."}, 503)
         kept = {
             "stored": "log only",
             "message": "The database is unavailable: this request was kept in the capture log "
             "and will be loaded by `flask --app wsgi captures import-log`.",
         }
         if error_body is None:
-            return jsonify(status="logged", **kept), 202
+            return _json({"status": "logged", **kept}, 202)
         error_body = {**error_body, **kept}
 
     if error_body is not None:
-        response = jsonify(capture_id=capture_id, **error_body)
-        response.status_code = record["http_status"]
+        response = _json({"capture_id": capture_id, **error_body}, record["http_status"])
         if record["http_status"] == 405:
             response.headers["Allow"] = "POST"
         return response
-    response = jsonify(_understood(capture_id, record, result, device_id, user_email))
+    response = _json(_understood(request, capture_id, record, result, device_id, user_email))
     if capture_id % PRUNE_EVERY == 0:
         app = current_app._get_current_object()
         response.call_on_close(lambda: _prune_quietly(app))
     return response
 
 
-def _judge(record: dict, label, body, size: int, limit: int, content_type: str):
+def _json(body: dict, status: int = 200) -> Response:
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.headers.extend(SECURITY_HEADERS)
+    return response
+
+
+def _judge(request: Request, record: dict, label, body, size: int, limit: int, content_type: str):
     """Decide what the request is (ok, rejected, too large, unparsable) and fill
     the record in; (parse result or None, error body for a 4xx or None)."""
     if label is not None and not LABEL_RE.match(label):
@@ -226,7 +254,7 @@ def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
 INSERT_CAPTURE = sa.insert(Capture.__table__).returning(Capture.__table__.c.id)
 
 
-def _understood(capture_id, record, result, device_id, user_email) -> dict:
+def _understood(request: Request, capture_id, record, result, device_id, user_email) -> dict:
     info = result.info if result else None
     understood = None
     if info:

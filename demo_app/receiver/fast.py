@@ -1,0 +1,38 @@
+"""The receiver's own way in, ahead of Flask's routing.
+
+`/register` is the one endpoint an app hits on every page load, so it skips
+what it does not use: URL routing, the session and CSRF hooks, the login
+manager's request loading and the page hooks. It still runs in the app's
+context (configuration, database, logging) and answers with the same JSON
+and security headers. Everything else goes to Flask unchanged.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.wrappers import Request
+
+
+class ReceiverMiddleware:
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path != "/register" and not path.startswith("/register/"):
+            return self.wsgi_app(environ, start_response)
+        from .routes import receive
+
+        request = Request(environ)
+        label = None if request.path == "/register" else request.path[len("/register/") :]
+        with self.app.app_context():
+            try:
+                response = receive(request, label)
+            except Exception:  # noqa: BLE001 - answer like Flask's own 500 handler
+                self.app.logger.exception("Unhandled error in the receiver")
+                from ..errors import MESSAGES
+
+                response = self.app.json.response({"error": MESSAGES[500], "status": 500})
+                response.status_code = 500
+        return response(environ, start_response)
