@@ -20,8 +20,7 @@ from .service import NotYourDevice, history, send_to
 WINDOW = dt.timedelta(minutes=1)
 
 
-def _target_choices() -> list[tuple[str, str]]:
-    links = links_of(current_user.id)
+def _target_choices(links) -> list[tuple[str, str]]:
     choices = [
         ("devices", f"All my devices ({len(links)})"),
         (
@@ -40,7 +39,8 @@ def _target_choices() -> list[tuple[str, str]]:
 @login_required
 def send_to_me():
     form = SendForm()
-    form.target.choices = _target_choices()
+    links = links_of(current_user.id)
+    form.target.choices = _target_choices(links)
     results = None
     if form.validate_on_submit():
         limit = current_app.config["SEND_LIMIT_PER_MINUTE"]
@@ -58,7 +58,7 @@ def send_to_me():
         try:
             results = send_to(
                 current_user, form.target.data, title=form.title.data, message=form.message.data,
-                url=form.url.data or None, data={"kind": "send-to-me"},
+                url=form.url.data or None, data={"kind": "send-to-me"}, links=links,
             )  # fmt: skip
         except NotYourDevice:
             abort(404, "You have no such device.")

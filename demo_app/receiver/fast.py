@@ -12,6 +12,9 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.wrappers import Request
 
+from ..errors import MESSAGES
+from .routes import receive
+
 
 class ReceiverMiddleware:
     def __init__(self, app: Flask, wsgi_app):
@@ -22,8 +25,6 @@ class ReceiverMiddleware:
         path = environ.get("PATH_INFO", "")
         if path != "/register" and not path.startswith("/register/"):
             return self.wsgi_app(environ, start_response)
-        from .routes import receive
-
         request = Request(environ)
         label = None if request.path == "/register" else request.path[len("/register/") :]
         with self.app.app_context():
@@ -31,8 +32,6 @@ class ReceiverMiddleware:
                 response = receive(request, label)
             except Exception:  # noqa: BLE001 - answer like Flask's own 500 handler
                 self.app.logger.exception("Unhandled error in the receiver")
-                from ..errors import MESSAGES
-
                 response = self.app.json.response({"error": MESSAGES[500], "status": 500})
                 response.status_code = 500
         return response(environ, start_response)
