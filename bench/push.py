@@ -1,8 +1,9 @@
 """How much time the site adds to a "send to me" on top of OneSignal's own latency.
 
-A local stand-in answers every notification request after exactly LATENCY
-seconds; the site runs under gunicorn (SQLite) pointed at it. Sequential
-sends from a logged-in user: added time = end-to-end time - LATENCY.
+A local stand-in answers every notification request after LATENCY seconds;
+the site runs under gunicorn (SQLite) pointed at it. Sequential sends from a
+logged-in user: added time = end-to-end time - the time the stand-in itself
+spent on that request (its sleep plus its own handling, measured inside it).
 Target: median under 15 ms.
 """
 
@@ -40,17 +41,19 @@ def main() -> int:
         form = {"target": "devices", "title": "Bench", "message": "Bench push", "csrf_token": token}
         for _ in range(10):  # warm up connections and caches
             session.post(site.url + "/send-to-me", data=form)
-        added = []
+        added, own = [], []
         for _ in range(SENDS):
+            served = len(standin.served)
             started = time.perf_counter()
             response = session.post(site.url + "/send-to-me", data=form)
             elapsed = time.perf_counter() - started
             assert "Sent. Notification id" in response.text, response.text[:500]
-            added.append((elapsed - LATENCY) * 1000)
+            while len(standin.served) == served:  # its thread notes the time just after answering
+                time.sleep(0.0001)
+            own.append(standin.served[served])
+            added.append((elapsed - standin.served[served]) * 1000)
         with sqlite3.connect(site.tmp / "bench.db") as conn:
-            calls = [
-                row[0] - LATENCY * 1000 for row in conn.execute("SELECT duration_ms FROM push_log")
-            ]
+            calls = [row[0] for row in conn.execute("SELECT duration_ms FROM push_log")][-SENDS:]
     finally:
         site.stop()
         standin.stop()
@@ -61,8 +64,10 @@ def main() -> int:
         f"time the site adds per send: median {median:.1f} ms, "
         f"p90 {added[int(len(added) * 0.9)]:.1f} ms, max {added[-1]:.1f} ms"
     )
-    call = statistics.median(calls)
-    print(f"  of which the HTTP call to OneSignal, over its latency: median {call:.1f} ms")
+    stand_in = statistics.median(own) * 1000
+    call = statistics.median(calls) - stand_in
+    print(f"stand-in's own time per request, its latency included: median {stand_in:.1f} ms")
+    print(f"  the site's HTTP call to it took a median {call:.1f} ms more than that")
     ok = median < 15
     print("push bench:", "target met (median < 15 ms)" if ok else "TARGET MISSED (median >= 15 ms)")
     return 0 if ok else 1

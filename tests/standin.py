@@ -23,6 +23,7 @@ class Reply:
 class StandIn:
     def __init__(self, latency: float = 0.0):
         self.requests: list[dict] = []
+        self.served: list[float] = []
         self.replies: list[Reply] = []
         self.latency = latency
         self.lock = threading.Lock()
@@ -41,6 +42,7 @@ class StandIn:
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self):
+                started = time.perf_counter()
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 try:
@@ -67,8 +69,11 @@ class StandIn:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
+                    self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
+                # How long the stand-in itself took, its latency included.
+                standin.served.append(time.perf_counter() - started)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
