@@ -27,6 +27,20 @@ SECURITY_HEADERS = [
 LAST_SEEN_EVERY = dt.timedelta(minutes=5)
 
 
+def touch_last_seen(user_id: int, seen: dt.datetime | None) -> None:
+    """Note activity for "push inactive": written at most every few minutes so a
+    busy user does not cost a write per request; a busy or absent database
+    must not fail the request."""
+    now = utcnow()
+    if seen is not None and now - seen <= LAST_SEEN_EVERY:
+        return
+    try:
+        db.session.execute(sa.update(User).where(User.id == user_id).values(last_seen_at=now))
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only a path inside this site: no scheme, no host, no `//` or `/\\` tricks."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
@@ -115,13 +129,4 @@ def init_app(app: Flask) -> None:
         # so a busy user does not cost a write per request.
         if request.endpoint in (None, "static") or not current_user.is_authenticated:
             return
-        now = utcnow()
-        seen = current_user.last_seen_at
-        if seen is None or now - seen > LAST_SEEN_EVERY:
-            try:
-                db.session.execute(
-                    sa.update(User).where(User.id == current_user.id).values(last_seen_at=now)
-                )
-                db.session.commit()
-            except sa.exc.SQLAlchemyError:
-                db.session.rollback()  # a busy or absent database must not fail the page
+        touch_last_seen(current_user.id, current_user.last_seen_at)

@@ -118,6 +118,8 @@ def start_in_background(app: Flask) -> None:
     """One runner thread per process, started with the first request."""
     import os
 
+    if os.getpid() in _started:  # the common case, checked without the lock
+        return
     with _lock:
         if os.getpid() in _started:
             return

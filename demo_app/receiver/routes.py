@@ -23,7 +23,7 @@ from .. import devices
 from ..database import write_lock
 from ..extensions import csrf, db
 from ..models import Capture, User, utcnow
-from ..security import LAST_SEEN_EVERY, SECURITY_HEADERS
+from ..security import SECURITY_HEADERS, touch_last_seen
 from . import bp
 from .masking import mask_headers
 from .parsing import (
@@ -104,10 +104,7 @@ def sender(request: Request) -> tuple[int | None, str | None]:
         ).first()
         if row is None:
             return None, None
-        now = utcnow()
-        if row.last_seen_at is None or now - row.last_seen_at > LAST_SEEN_EVERY:
-            db.session.execute(sa.update(User).where(User.id == user_id).values(last_seen_at=now))
-            db.session.commit()
+        touch_last_seen(user_id, row.last_seen_at)
         return user_id, row.email
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
