@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
 from demo_app.extensions import db
-from demo_app.models import Capture
+from demo_app.models import Capture, Device
 from demo_app.receiver.store import import_log
 
 from .conftest import make_app, reset_schema
@@ -55,17 +55,24 @@ def test_database_unreachable_answers_202_and_keeps_log(tmp_path):
 
 
 def test_write_failing_mid_request_keeps_log_then_imports(app, client, runner):
-    def fail_capture_inserts(conn, cursor, statement, *args):
-        if statement.startswith("INSERT INTO captures"):
-            raise sa.exc.OperationalError(statement, {}, Exception("disk I/O error"))
+    def rename(old, new):
+        with app.app_context():
+            db.session.execute(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))
+            db.session.commit()
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", fail_capture_inserts)
+    # The table the capture goes into is gone for one request: the device
+    # upsert before it works, the INSERT fails, the transaction rolls back.
+    rename("captures", "captures_away")
     try:
-        response = client.post("/register", json={"n": "during the fault"})
+        response = client.post(
+            "/register",
+            json={
+                "n": "during the fault",
+                "oneSignalUserId": "1a2b3c4d-0000-4000-8000-00000000abcd",
+            },
+        )
     finally:
-        sa.event.remove(engine, "before_cursor_execute", fail_capture_inserts)
+        rename("captures_away", "captures")
     assert response.status_code == 202
     assert client.post("/register", json={"n": "after"}).status_code == 200
     assert "Added 1 of 2" in runner.invoke(args=["captures", "import-log"]).output
@@ -73,6 +80,9 @@ def test_write_failing_mid_request_keeps_log_then_imports(app, client, runner):
     with app.app_context():
         bodies = sorted(json.loads(c.body)["n"] for c in db.session.scalars(sa.select(Capture)))
     assert bodies == ["after", "during the fault"]
+    with app.app_context():
+        # the device upserted before the failing INSERT was rolled back with it
+        assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 0
 
 
 @pytest.mark.parametrize("db_kind", ["postgresql"])  # pre-ping is a PostgreSQL setting

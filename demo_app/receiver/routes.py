@@ -20,7 +20,7 @@ from flask_login.utils import decode_cookie
 from werkzeug.wrappers import Request
 
 from .. import devices
-from ..database import write_lock
+from ..database import raw_transaction, write_lock
 from ..extensions import csrf, db
 from ..models import Capture, User, utcnow
 from ..security import SECURITY_HEADERS, touch_last_seen
@@ -87,9 +87,10 @@ def sender(request: Request) -> tuple[int | None, str | None]:
     """
     app = current_app
     user_id = None
-    session = app.session_interface.open_session(app, request)
-    if session:
-        user_id = session.get("_user_id")
+    if app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        session = app.session_interface.open_session(app, request)
+        if session:
+            user_id = session.get("_user_id")
     if user_id is None:
         remember = request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
         if remember:
@@ -221,12 +222,12 @@ def _judge(request: Request, record: dict, label, body, size: int, limit: int, c
 def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
     """Device, link and capture in one transaction: (capture id, device id). If
     that fails, the capture alone (without the parsed copy) is tried; a capture
-    id of None means the database is down. Core statements on a connection of
+    id of None means the database is down. Straight on a DBAPI connection of
     its own: the receiver is the hot path and needs no ORM objects."""
     fields = {**record, "body": body}
     db.session.rollback()  # the sender lookup's read transaction, if any
     try:
-        with write_lock(), db.engine.begin() as conn:
+        with write_lock(), raw_transaction() as conn:
             device_id = None
             if result is not None and result.info is not None:
                 device_id = devices.upsert_device(conn, result.info, result.parsed)
@@ -241,7 +242,7 @@ def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
     fields["parsed"] = None
     fields["problems"] = [*fields["problems"], "The device or parsed body could not be saved."]
     try:
-        with write_lock(), db.engine.begin() as conn:
+        with write_lock(), raw_transaction() as conn:
             return conn.execute(INSERT_CAPTURE, {**fields, "device_id": None}).scalar_one(), None
     except sa.exc.SQLAlchemyError as error:
         current_app.logger.error("capture kept in the log only: %s", type(error).__name__)
