@@ -116,13 +116,45 @@ class _Prepared:
             if process is not None:
                 self.processors.append((name, process))
 
-    def parameters(self, values: dict):
+    def process(self, values: dict) -> dict:
         values = dict(values)
         for name, process in self.processors:
             values[name] = process(values.get(name))
-        if self.positional:
-            return tuple(values.get(name) for name in self.names)
         return values
+
+    def order(self, processed: dict):
+        if self.positional:
+            return tuple(processed.get(name) for name in self.names)
+        return processed
+
+
+class Bound:
+    """A statement with its parameters converted ahead of time, so the work is
+    done before a lock is taken. Values given with it to `execute()` replace
+    converted ones and must need no conversion (ints, strings)."""
+
+    def __init__(self, prepared: _Prepared, processed: dict):
+        self.prepared = prepared
+        self.processed = processed
+
+
+def _prepared_for(dialect, statement, values: dict) -> _Prepared:
+    cache = _PREPARED.setdefault(dialect, {})
+    key = (statement, frozenset(values))
+    prepared = cache.get(key)
+    if prepared is None:
+        column_keys = list(values) if isinstance(statement, sa.sql.dml.Insert) else None
+        prepared = cache[key] = _Prepared(statement, dialect, column_keys)
+    return prepared
+
+
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per dialect
+
+
+def bind(statement, values: dict) -> Bound:
+    """Convert `values` for `statement` now; run it later in a `raw_transaction()`."""
+    prepared = _prepared_for(db.engine.dialect, statement, values)
+    return Bound(prepared, prepared.process(values))
 
 
 class _Result:
@@ -143,20 +175,20 @@ class RawTransaction:
     `engine.begin()`.
     """
 
-    _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per dialect
-
     def __init__(self, raw, dialect):
         self.dialect = dialect
         self.cursor = raw.cursor()
-        self.prepared = self._prepared.setdefault(dialect, {})
 
     def execute(self, statement, values: dict) -> _Result:
-        key = (statement, frozenset(values))
-        prepared = self.prepared.get(key)
-        if prepared is None:
-            column_keys = list(values) if isinstance(statement, sa.sql.dml.Insert) else None
-            prepared = self.prepared[key] = _Prepared(statement, self.dialect, column_keys)
-        self.cursor.execute(prepared.sql, prepared.parameters(values))
+        """Run `statement` (or a `Bound` one, `values` then overriding some of
+        its parameters); the first row it returns, if any, as `.scalar_one()`."""
+        if isinstance(statement, Bound):
+            prepared = statement.prepared
+            processed = {**statement.processed, **values}
+        else:
+            prepared = _prepared_for(self.dialect, statement, values)
+            processed = prepared.process(values)
+        self.cursor.execute(prepared.sql, prepared.order(processed))
         return _Result(self.cursor.fetchone() if self.cursor.description else None)
 
 

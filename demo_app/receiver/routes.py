@@ -20,7 +20,7 @@ from flask_login.utils import decode_cookie
 from werkzeug.wrappers import Request
 
 from .. import devices
-from ..database import raw_transaction, write_lock
+from ..database import bind, raw_transaction, write_lock
 from ..extensions import csrf, db
 from ..models import Capture, User, utcnow
 from ..security import SECURITY_HEADERS, touch_last_seen
@@ -224,26 +224,25 @@ def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
     that fails, the capture alone (without the parsed copy) is tried; a capture
     id of None means the database is down. Straight on a DBAPI connection of
     its own: the receiver is the hot path and needs no ORM objects."""
-    fields = {**record, "body": body}
+    fields = {**record, "body": body, "device_id": None}
     db.session.rollback()  # the sender lookup's read transaction, if any
     try:
+        capture = bind(INSERT_CAPTURE, fields)  # JSON encoding before the lock
         with write_lock(), raw_transaction() as conn:
             device_id = None
             if result is not None and result.info is not None:
                 device_id = devices.upsert_device(conn, result.info, result.parsed)
                 if device_id is not None and user_id is not None:
                     devices.link(conn, user_id, device_id, "registration")
-            capture_id = conn.execute(
-                INSERT_CAPTURE, {**fields, "device_id": device_id}
-            ).scalar_one()
+            capture_id = conn.execute(capture, {"device_id": device_id}).scalar_one()
         return capture_id, device_id
-    except sa.exc.SQLAlchemyError as error:
+    except (sa.exc.SQLAlchemyError, TypeError, ValueError) as error:
         current_app.logger.warning("capture not saved with device: %s", type(error).__name__)
     fields["parsed"] = None
     fields["problems"] = [*fields["problems"], "The device or parsed body could not be saved."]
     try:
         with write_lock(), raw_transaction() as conn:
-            return conn.execute(INSERT_CAPTURE, {**fields, "device_id": None}).scalar_one(), None
+            return conn.execute(INSERT_CAPTURE, fields).scalar_one(), None
     except sa.exc.SQLAlchemyError as error:
         current_app.logger.error("capture kept in the log only: %s", type(error).__name__)
     return None, None
