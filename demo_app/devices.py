@@ -55,6 +55,18 @@ def links_of(user_id: int) -> list[UserDevice]:
     ).all()
 
 
+def targets_of(user_id: int) -> list[sa.Row]:
+    """The user's devices as plain rows (id, subscription_id, model, platform),
+    most recently seen first: what a "send to" list needs, without loading
+    ORM objects."""
+    return db.session.execute(
+        sa.select(Device.id, Device.subscription_id, Device.model, Device.platform)
+        .join(UserDevice, UserDevice.device_id == Device.id)
+        .where(UserDevice.user_id == user_id)
+        .order_by(UserDevice.last_seen.desc())
+    ).all()
+
+
 def subscription_ids_of(user_id: int) -> list[str]:
     return list(
         db.session.scalars(

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from .. import throttle
 from ..accounts import find_by_email
-from ..devices import links_of
+from ..devices import targets_of
 from ..extensions import db
 from ..models import Job, Message, utcnow
 from . import bp, client
@@ -20,16 +20,15 @@ from .service import NotYourDevice, history, send_to
 WINDOW = dt.timedelta(minutes=1)
 
 
-def _target_choices(links) -> list[tuple[str, str]]:
+def _target_choices(targets) -> list[tuple[str, str]]:
     choices = [
-        ("devices", f"All my devices ({len(links)})"),
+        ("devices", f"All my devices ({len(targets)})"),
         (
             "external_id",
             f"My external id ({current_user.external_id})",
         ),
     ]
-    for link in links:
-        d = link.device
+    for d in targets:
         label = " ".join(filter(None, [d.model, d.platform])) or "Device"
         choices.append((f"device:{d.id}", f"Only {label} …{d.subscription_id[-6:]}"))
     return choices
@@ -39,8 +38,8 @@ def _target_choices(links) -> list[tuple[str, str]]:
 @login_required
 def send_to_me():
     form = SendForm()
-    links = links_of(current_user.id)
-    form.target.choices = _target_choices(links)
+    targets = targets_of(current_user.id)
+    form.target.choices = _target_choices(targets)
     results = None
     if form.validate_on_submit():
         limit = current_app.config["SEND_LIMIT_PER_MINUTE"]
@@ -58,7 +57,7 @@ def send_to_me():
         try:
             results = send_to(
                 current_user, form.target.data, title=form.title.data, message=form.message.data,
-                url=form.url.data or None, data={"kind": "send-to-me"}, links=links,
+                url=form.url.data or None, data={"kind": "send-to-me"}, targets=targets,
             )  # fmt: skip
         except NotYourDevice:
             abort(404, "You have no such device.")

@@ -20,12 +20,12 @@ class NotYourDevice(LookupError):
     pass
 
 
-def resolve_target(user: User, target: str, links=None) -> tuple[str, list[str]]:
+def resolve_target(user: User, target: str, targets=None) -> tuple[str, list[str]]:
     """("devices" | "external_id" | "device", ids) for a target a form named.
 
     A single device must be one of the user's own: anything else is refused,
-    whatever the form sent. `links`, the user's links when the caller has
-    loaded them already, saves a query.
+    whatever the form sent. `targets`, the user's devices from
+    `devices.targets_of()` when the caller has loaded them already, saves a query.
     """
     if target == "external_id":
         return "external_id", [user.external_id] if user.external_id else []
@@ -34,8 +34,8 @@ def resolve_target(user: User, target: str, links=None) -> tuple[str, list[str]]
             device_id = int(target.split(":", 1)[1])
         except ValueError as error:
             raise NotYourDevice(target) from error
-        if links is not None:
-            mine = {link.device_id: link.device.subscription_id for link in links}
+        if targets is not None:
+            mine = {row.id: row.subscription_id for row in targets}
             subscription_id = mine.get(device_id)
         else:
             subscription_id = db.session.scalar(
@@ -46,16 +46,16 @@ def resolve_target(user: User, target: str, links=None) -> tuple[str, list[str]]
         if subscription_id is None:
             raise NotYourDevice(target)
         return "device", [subscription_id]
-    if links is not None:
-        return "devices", [link.device.subscription_id for link in links]
+    if targets is not None:
+        return "devices", [row.subscription_id for row in targets]
     return "devices", subscription_ids_of(user.id)
 
 
 def send_to(user: User, target: str, *, title: str, message: str, url: str | None = None,
             data: dict | None = None, kind: str = "send-to-me",
-            sender: User | None = None, links=None) -> list[client.SendResult]:  # fmt: skip
+            sender: User | None = None, targets=None) -> list[client.SendResult]:  # fmt: skip
     """Send to `user` and log each request under `sender` (default: `user`)."""
-    target_kind, ids = resolve_target(user, target, links)
+    target_kind, ids = resolve_target(user, target, targets)
     if not ids:
         what = "no external id" if target_kind == "external_id" else "no linked device"
         result = client.SendResult(
