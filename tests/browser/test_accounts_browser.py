@@ -1,6 +1,7 @@
 """A person signs up, logs out and in again, in real Chromium at phone width."""
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
@@ -16,11 +17,11 @@ def test_signup_login_logout(page, live_server):
     page.get_by_label("Repeat password").fill(PASSWORD)
     screenshot(page, "signup-360")
     page.get_by_role("button", name="Sign up").click()
-    assert page.get_by_text("Your account is ready").is_visible()
+    expect(page.get_by_text("Your account is ready")).to_be_visible()
     assert page.locator(".who .me").inner_text() == "walker@example.com"
 
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_text("You are logged out").is_visible()
+    expect(page.get_by_text("You are logged out")).to_be_visible()
     assert page.locator(".who .me").count() == 0
 
     page.goto(live_server.url + "/profile")
@@ -28,11 +29,11 @@ def test_signup_login_logout(page, live_server):
     page.get_by_label("Email").fill("walker@example.com")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("Wrong email or password").is_visible()
+    expect(page.get_by_text("Wrong email or password")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    assert page.url.endswith("/profile")
-    assert page.get_by_role("heading", name="Your profile").is_visible()
+    page.wait_for_url("**/profile")
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
     screenshot(page, "profile-360")
 
     # Nothing wider than the phone's screen, no script error, nothing fetched from outside.

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
@@ -61,7 +62,7 @@ def test_hostile_captures_render_inert(page, live_server, live_app):
     screenshot(page, "inspector-hostile-360")
     for capture_id in range(1, total + 1):
         page.goto(f"{base}/inspector/{capture_id}")
-        assert page.get_by_role("heading", name=f"Capture #{capture_id}").is_visible()
+        expect(page.get_by_role("heading", name=f"Capture #{capture_id}")).to_be_visible()
         for link in page.locator("a").all():
             assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
     page.goto(f"{base}/inspector/1")

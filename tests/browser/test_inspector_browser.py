@@ -4,6 +4,7 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from .conftest import screenshot
 from .test_hostile_captures import login
@@ -37,7 +38,8 @@ def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa
     first = page.locator("li.capture").first
     assert "qa@example.com" in first.inner_text() and "sample" in first.inner_text()
     first.locator("a").click()
-    assert page.get_by_role("heading", name="GoNative / Median registration fields").is_visible()
+    fields = page.get_by_role("heading", name="GoNative / Median registration fields")
+    expect(fields).to_be_visible()
     assert page.locator("#body-pretty").inner_text().startswith("{")
     screenshot(page, "capture-detail-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
@@ -229,8 +230,8 @@ def test_outside_the_app_explains_and_offers_simulator(phone, live_server, user)
     page = phone(bridge=False, suffix="")
     page.goto(live_server.url + "/onesignal")
     assert page.locator("#st-in-app").inner_text() == "no"
-    assert page.locator("#not-in-app").is_visible()
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator("#not-in-app")).to_be_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     screenshot(page, "onesignal-not-in-app-360")
 
 
@@ -250,7 +251,7 @@ def test_simulator_runs_the_whole_demo(phone, live_server, user, variant, platfo
     page.get_by_label("Permission").select_option(state)
     page.get_by_role("button", name="Simulate the app").click()
     page.wait_for_load_state("load")
-    assert page.locator("#simulated-banner").is_visible()
+    expect(page.locator("#simulated-banner")).to_be_visible()
     assert "simulated" in page.locator("#st-in-app").inner_text()
     if state == "declined":
         page.get_by_text("No player id yet").wait_for()
@@ -264,7 +265,7 @@ def test_simulator_runs_the_whole_demo(phone, live_server, user, variant, platfo
     screenshot(page, f"simulator-{variant}-{platform}-360")
     # The banner stays on every page; the fake device id is stable per browser.
     page.goto(live_server.url + "/devices")
-    assert page.locator("#simulated-banner").is_visible()
+    expect(page.locator("#simulated-banner")).to_be_visible()
     assert device_id in page.locator("li.device").first.inner_text()
     page.goto(live_server.url + "/onesignal")
     page.get_by_text("Linked: device").wait_for()

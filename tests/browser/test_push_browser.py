@@ -3,6 +3,7 @@ the push opens the message."""
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
@@ -41,7 +42,7 @@ def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
     page.get_by_label("To (their email)").fill("bob@example.com")
     page.get_by_label("Message").fill("Lunch at noon? <b>bring</b> the demo")
     page.get_by_role("button", name="Send message").click()
-    assert page.get_by_text("bob@example.com's phone was notified").is_visible()
+    expect(page.get_by_text("bob@example.com's phone was notified")).to_be_visible()
     screenshot(page, "messages-sent-360")
 
     [push] = standin.requests
@@ -55,7 +56,7 @@ def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
     assert page.locator("#unread").inner_text() == "1 unread"
     screenshot(page, "messages-inbox-360")
     page.goto(opened)  # what tapping the push does
-    assert page.get_by_role("heading", name="From alice@example.com").is_visible()
+    expect(page.get_by_role("heading", name="From alice@example.com")).to_be_visible()
     assert page.locator(".message-body").inner_text() == "Lunch at noon? <b>bring</b> the demo"
     screenshot(page, "message-opened-360")
     page.goto(base + "/messages")
@@ -72,7 +73,7 @@ def test_send_to_me_page_at_phone_width(page, live_server, live_app, standin):
     page.goto(live_server.url + "/send-to-me")
     page.get_by_label("Send to").select_option("external_id")
     page.get_by_role("button", name="Send the push").click()
-    assert page.get_by_text("Sent. Notification id").is_visible()
+    expect(page.get_by_text("Sent. Notification id")).to_be_visible()
     screenshot(page, "send-to-me-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert "os_v2_app_browser_secret" not in page.content()
