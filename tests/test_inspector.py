@@ -1,5 +1,6 @@
 """The inspector pages and JSON API: paging, filters, masking, access rules."""
 
+import base64
 import json
 
 import pytest
@@ -27,6 +28,8 @@ def test_login_required(client):
     assert client.get("/api/captures/1").status_code == 401
     assert client.get("/api/captures.ndjson").status_code == 401
     assert client.get("/inspector/1/body").status_code == 302
+    assert client.get("/inspector/1/har").status_code == 302
+    assert client.get("/api/captures.har").status_code == 401
 
 
 def test_list_newest_first_with_keyset_pages(client, alice, app):
@@ -207,3 +210,71 @@ def test_users_listed_by_email_in_capture(client, alice, app):
     client.post("/register", json={})
     with app.app_context():
         assert db.session.scalar(sa.select(Capture.user_id)) is not None
+
+
+def _har(response) -> list[dict]:
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    log = json.loads(response.get_data(as_text=True))["log"]
+    assert log["version"] == "1.2" and log["creator"]["name"] == "Push Lab"
+    return log["entries"]
+
+
+@pytest.mark.parametrize("app_settings", [{"REGISTER_MAX_BYTES": 1000}])
+def test_har_export_for_dev_tools(client, alice):
+    alice_session = _secret_capture(client, alice)  # capture 1, by alice
+    client.post("/register/har-test?build=7&empty=", json=V5_PAYLOAD)  # 2
+    client.post(
+        "/register/har-test", data=b"\x00\xffbinary", content_type="application/octet-stream"
+    )
+    client.post("/register/har-test", data=b"x" * 2000, content_type="text/plain")  # 4: too large
+    alice.logout()
+    alice.login("bob@example.com")
+
+    response = client.get("/api/captures.har")
+    assert response.is_streamed
+    entries = _har(response)
+    assert [e["_captureId"] for e in entries] == [1, 2, 3, 4]
+    secret, v5, binary, large = entries
+
+    # Another user's secrets stay masked in the export too.
+    text = response.get_data(as_text=True)
+    assert "top-secret-token" not in text and alice_session not in text
+    headers = {h["name"].lower(): h["value"] for h in secret["request"]["headers"]}
+    assert headers["authorization"] == "Bearer [masked]"
+    assert secret["_user"] == "alice@example.com"
+    assert {"name": "session", "value": "[masked]"} in secret["request"]["cookies"]
+
+    request = v5["request"]
+    assert request["method"] == "POST"
+    assert request["url"] == "http://localhost/register/har-test?build=7&empty="
+    assert request["queryString"] == [
+        {"name": "build", "value": "7"},
+        {"name": "empty", "value": ""},
+    ]
+    assert request["postData"]["mimeType"] == "application/json"
+    assert json.loads(request["postData"]["text"]) == V5_PAYLOAD
+    assert v5["_label"] == "har-test" and v5["response"]["status"] == 200
+    assert v5["startedDateTime"].endswith("Z")
+
+    post = binary["request"]["postData"]
+    assert post["_encoding"] == "base64"
+    assert base64.b64decode(post["text"]) == b"\x00\xffbinary"
+
+    assert "postData" not in large["request"] and large["request"]["bodySize"] == 2000
+    assert large["response"]["status"] == 413 and large["_status"] == "too_large"
+
+    # Filters apply as in the list; one capture downloads as a HAR of its own.
+    assert [e["_captureId"] for e in _har(client.get("/api/captures.har?label=har-test"))] == [
+        2,
+        3,
+        4,
+    ]
+    assert [e["_captureId"] for e in _har(client.get("/inspector/2/har"))] == [2]
+    assert client.get("/inspector/99/har").status_code == 404
+
+
+def test_har_shows_the_sender_their_own_secrets(client, alice):
+    alice_session = _secret_capture(client, alice)
+    text = client.get("/inspector/1/har").get_data(as_text=True)
+    assert "top-secret-token" in text and alice_session in text

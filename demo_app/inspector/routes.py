@@ -25,10 +25,12 @@ from . import bp
 from .queries import MAX_LIMIT, PLATFORMS, STATUSES, Filters, labels_in_use, newest_first
 from .queries import oldest_first_after as tail
 from .views import (
+    HAR_CREATOR,
     body_text,
     can_see_secrets,
     curl_command,
     gonative_view,
+    har_entry,
     hexdump,
     pretty_json,
     shown_cookies,
@@ -140,6 +142,23 @@ def download_body(capture_id: int):
     )
 
 
+@bp.get("/inspector/<int:capture_id>/har")
+@login_required
+def download_har(capture_id: int):
+    """One capture as a HAR file, to open in a browser's dev tools or a proxy."""
+    capture = _capture_or_404(capture_id)
+    har = {"log": {"version": "1.2", "creator": HAR_CREATOR,
+                   "entries": [har_entry(capture, current_user)]}}  # fmt: skip
+    return Response(
+        json.dumps(har, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="capture-{capture.id}.har"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.post("/inspector/<int:capture_id>/delete")
 @login_required
 def delete(capture_id: int):
@@ -174,27 +193,59 @@ def api_detail(capture_id: int):
     return jsonify(to_api(_capture_or_404(capture_id), current_user))
 
 
+def _matching(filters: Filters, after: int, each):
+    """`each(capture)` for every capture matching `filters` after id `after`,
+    oldest first, read from the database in keyset chunks while it streams."""
+    while True:
+        chunk = tail(filters, after, 200)
+        for capture in chunk:
+            yield each(capture)
+        if len(chunk) < 200:
+            break
+        after = chunk[-1].id
+        db.session.expunge_all()
+
+
 @bp.get("/api/captures.ndjson")
 @login_required
 def api_export():
-    """Every capture matching the filters, oldest first, one JSON per line,
-    read from the database in keyset chunks while it streams."""
+    """Every capture matching the filters, oldest first, one JSON per line."""
     filters = _filters()
     viewer = current_user._get_current_object()
+    lines = _matching(
+        filters,
+        _int_arg("after", 0),
+        lambda capture: json.dumps(to_api(capture, viewer), ensure_ascii=False) + "\n",
+    )
+    return Response(
+        stream_with_context(lines),
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="captures.ndjson"'},
+    )
+
+
+@bp.get("/api/captures.har")
+@login_required
+def api_export_har():
+    """Every capture matching the filters as one HAR 1.2 file, oldest first,
+    streamed entry by entry."""
+    filters = _filters()
+    viewer = current_user._get_current_object()
+    entries = _matching(
+        filters,
+        _int_arg("after", 0),
+        lambda capture: json.dumps(har_entry(capture, viewer), ensure_ascii=False),
+    )
 
     def generate():
-        after = _int_arg("after", 0)
-        while True:
-            chunk = tail(filters, after, 200)
-            for capture in chunk:
-                yield json.dumps(to_api(capture, viewer), ensure_ascii=False) + "\n"
-            if len(chunk) < 200:
-                break
-            after = chunk[-1].id
-            db.session.expunge_all()
+        yield '{"log": {"version": "1.2", "creator": ' + json.dumps(HAR_CREATOR)
+        yield ', "entries": ['
+        for number, entry in enumerate(entries):
+            yield ("," if number else "") + "\n" + entry
+        yield "\n]}}\n"
 
     return Response(
         stream_with_context(generate()),
-        mimetype="application/x-ndjson",
-        headers={"Content-Disposition": 'attachment; filename="captures.ndjson"'},
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="captures.har"'},
     )

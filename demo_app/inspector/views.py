@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 import shlex
+from http import HTTPStatus
+from urllib.parse import parse_qsl
 
 from flask import current_app, request
 
@@ -145,4 +147,71 @@ def to_api(capture: Capture, viewer) -> dict:
         "status": capture.status,
         "http_status": capture.http_status,
         "problems": capture.problems or [],
+    }
+
+
+HAR_CREATOR = {"name": "Push Lab", "version": "1.0"}
+
+
+def har_entry(capture: Capture, viewer) -> dict:
+    """One capture as a HAR 1.2 entry (for browser dev tools, proxies, Postman),
+    masked like every other view. What HAR has no field for goes in "_"-prefixed
+    fields, as the format allows: the label, the sender, the capture id. The
+    receiver's answer is not stored, so the response holds its status only."""
+    url = request.host_url.rstrip("/") + capture.path
+    if capture.query_string:
+        url += "?" + capture.query_string
+    har_request = {
+        "method": capture.method,
+        "url": url,
+        "httpVersion": "unknown",  # not kept with the capture
+        "cookies": [{"name": n, "value": v} for n, v in shown_cookies(capture, viewer)],
+        "headers": [{"name": n, "value": v} for n, v in shown_headers(capture, viewer)],
+        "queryString": [
+            {"name": n, "value": v}
+            for n, v in parse_qsl(capture.query_string or "", keep_blank_values=True)
+        ],
+        "headersSize": -1,
+        "bodySize": capture.body_size,
+    }
+    if capture.body:
+        text = body_text(capture)
+        post = {"mimeType": capture.content_type or ""}
+        if text is not None:
+            post["text"] = text
+        else:
+            post["text"] = base64.b64encode(capture.body).decode("ascii")
+            post["_encoding"] = "base64"
+            post["comment"] = "Not UTF-8 text: the body is base64-encoded."
+        har_request["postData"] = post
+    elif capture.body is None and capture.body_size:
+        har_request["comment"] = "The body was over the size limit and was not stored."
+    try:
+        status_text = HTTPStatus(capture.http_status).phrase
+    except ValueError:
+        status_text = ""
+    return {
+        "startedDateTime": capture.received_at.isoformat() + "Z",
+        "time": 0,
+        "request": har_request,
+        "response": {
+            "status": capture.http_status,
+            "statusText": status_text,
+            "httpVersion": "unknown",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": "application/json"},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+            "comment": "The receiver's answer; only its status is kept.",
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
+        "_remoteAddress": capture.remote_addr,
+        "_captureId": capture.id,
+        "_label": capture.label,
+        "_user": capture.user.email if capture.user else None,
+        "_status": capture.status,
+        "_problems": capture.problems or [],
     }

@@ -40,9 +40,22 @@ async function poll() {
   if (scrolled) window.scrollBy(0, document.documentElement.scrollHeight - before);
 }
 
-async function loop() {
-  if ((await poll()) === "stop") return;
-  setTimeout(loop, INTERVAL_MS);
+// One request at a time; none while the page is hidden (a phone in a pocket,
+// a background tab): it catches up as soon as it is shown again.
+let timer = null;
+let busy = false;
+let stopped = false;
+
+async function tick() {
+  timer = null;
+  if (stopped || busy || document.hidden) return;
+  busy = true;
+  try {
+    if ((await poll()) === "stop") stopped = true;
+  } finally {
+    busy = false;
+  }
+  if (!stopped && !document.hidden) timer = setTimeout(tick, INTERVAL_MS);
 }
 
 if (list && list.dataset.live) {
@@ -50,5 +63,8 @@ if (list && list.dataset.live) {
   // Chromium's own anchoring would move the page a second time.
   document.documentElement.style.overflowAnchor = "none";
   document.body.style.overflowAnchor = "none";
-  setTimeout(loop, INTERVAL_MS);
+  timer = setTimeout(tick, INTERVAL_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && timer === null) tick();
+  });
 }

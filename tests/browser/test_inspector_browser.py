@@ -64,3 +64,37 @@ def test_live_list_adds_new_captures_without_moving_the_reader(page, live_server
     assert page.locator("li.capture").first.get_attribute("data-id") == "31"
     assert abs(anchor.bounding_box()["y"] - top_before) < 2  # still where the reader left it
     assert page.evaluate("window.scrollY") > 0
+
+
+def test_live_list_rests_while_the_page_is_hidden(page, live_server, qa):
+    requests.post(live_server.url + "/register", json={"n": 1}, timeout=10)
+    login(page, live_server.url, qa)
+    page.goto(live_server.url + "/inspector")
+    polls = []
+    page.on("request", lambda r: polls.append(r.url) if "/inspector/rows" in r.url else None)
+    page.wait_for_timeout(1500)
+    assert polls, "the visible page asks for new rows"
+
+    # The phone goes into a pocket: the page is hidden.
+    page.evaluate(
+        """() => {
+          Object.defineProperty(document, "hidden", {value: true, configurable: true});
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    page.wait_for_timeout(1200)  # a poll already in flight may still land
+    polls.clear()
+    requests.post(live_server.url + "/register", json={"n": 2}, timeout=10)
+    page.wait_for_timeout(2500)
+    assert polls == []
+    assert page.locator('li.capture[data-id="2"]').count() == 0
+
+    # Shown again: it catches up at once.
+    page.evaluate(
+        """() => {
+          Object.defineProperty(document, "hidden", {value: false, configurable: true});
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    expect(page.locator('li.capture[data-id="2"]')).to_be_attached(timeout=1000)
+    assert page.errors == []
