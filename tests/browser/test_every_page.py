@@ -1,0 +1,79 @@
+"""Every page of the site, as a visitor and as a user with data, at phone width:
+it loads, nothing is wider than the screen, no script error or CSP complaint,
+nothing is fetched from outside."""
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from ..conftest import PASSWORD
+from .conftest import screenshot
+from .test_hostile_captures import login
+
+pytestmark = pytest.mark.browser
+
+ANONYMOUS = ["/", "/login", "/signup", "/receiver", "/onesignal", "/no-such-page"]
+LOGGED_IN = [
+    "/", "/onesignal", "/devices", "/send-to-me", "/notifications", "/messages",
+    "/messages/1", "/orders", "/inspector", "/inspector/1", "/profile", "/receiver",
+]  # fmt: skip
+
+
+def _visit(page, url: str, name: str, console: list) -> None:
+    response = page.goto(url)
+    expected = 404 if "no-such-page" in url else 200
+    assert response.status == expected, url
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{url} is {width} px wide"
+    screenshot(page, f"page-{name}-360")
+    assert page.errors == [], url
+    if expected == 404:  # Chromium reports the page's own status in the console
+        console[:] = [m for m in console if "status of 404" not in m]
+    assert console == [], url
+    assert page.external_requests == [], url
+
+
+def test_every_page_at_phone_width(page, live_server, live_app):
+    from demo_app.accounts import create_user
+
+    with live_app.app_context():
+        create_user("alice@example.com", PASSWORD)
+        create_user("bob@example.com", PASSWORD)
+    base = live_server.url
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+
+    for path in ANONYMOUS:
+        _visit(page, base + path, "anon-" + (path.strip("/").replace("/", "-") or "home"), console)
+
+    # Bob writes to alice; alice's app registers a device; alice sends a push
+    # and orders something: every page below then has something to show.
+    login(page, base, "bob@example.com")
+    page.goto(base + "/messages")
+    page.get_by_label("To (their email)").fill("alice@example.com")
+    page.get_by_label("Message").fill("Your parcel is at the door <b>now</b>")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Message sent")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    login(page, base, "alice@example.com")
+    expect(page.locator(".who .me")).to_have_text("alice@example.com")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "session")
+    requests.post(
+        base + "/register/every-page",
+        json={"platform": "android", "oneSignalUserId": "1a2b3c4d-0000-4000-8000-00000000abcd",
+              "oneSignalSubscribed": True, "model": "Pixel 8"},
+        cookies={"session": cookie["value"]},
+        timeout=10,
+    )  # fmt: skip
+    page.goto(base + "/send-to-me")
+    page.get_by_role("button", name="Send the push").click()
+    expect(page.locator(".result")).to_be_visible()
+    page.goto(base + "/orders")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.get_by_text("is on its way")).to_be_visible()
+
+    for path in LOGGED_IN:
+        _visit(page, base + path, "user-" + (path.strip("/").replace("/", "-") or "home"), console)
+    assert "Pixel 8" in page.goto(base + "/devices").text()
