@@ -356,6 +356,20 @@ def test_order_delivered_by_worker(client, alice, standin, app):
     assert "delivered" in client.get("/orders").get_data(as_text=True)
 
 
+def test_order_rows_follow_delivery_for_their_owner_only(client, alice, standin, app):
+    client.post("/orders", data={"csrf_token": alice.token()})
+    rows = client.get("/orders/rows")
+    assert rows.headers["Cache-Control"] == "no-store"
+    assert "data-pending" in rows.get_data(as_text=True)
+    with app.app_context():
+        assert run_due_jobs() == 1
+    done = client.get("/orders/rows").get_data(as_text=True)
+    assert "data-pending" not in done and "delivered" in done
+    alice.logout()
+    alice.login("bob@example.com")
+    assert client.get("/orders/rows").get_data(as_text=True).strip() == ""
+
+
 def test_order_waits_for_its_time(client, alice, standin, app):
     app.config["ORDER_DELAY_SECONDS"] = 60
     client.post("/orders", data={"csrf_token": alice.token()})

@@ -56,6 +56,7 @@ MATRIX = [
     ("push.message", "GET", "/messages/1", {}, (302, 200, 200, 404)),
     ("push.orders", "GET", "/orders", {}, (302, 200, 200, 200)),
     ("push.orders", "POST", "/orders", {"data": {}}, (302, 302, 302, 302)),
+    ("push.order_rows", "GET", "/orders/rows", {}, (302, 200, 200, 200)),
     ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 403, 302)),
     # Others try Alice's device before she removes it; then it is gone for her too.
     ("devices.remove", "POST", "/devices/1/remove", {"data": {}},

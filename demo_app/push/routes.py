@@ -186,11 +186,26 @@ def orders():
             "success",
         )
         return redirect(url_for("push.orders"))
-    jobs = db.session.scalars(
+    return render_template("push/orders.html", jobs=_my_orders(), now=utcnow())
+
+
+@bp.get("/orders/rows")
+@login_required
+def order_rows():
+    """The list of orders alone, for the page to follow them until delivered."""
+    response = current_app.response_class(
+        render_template("push/_orders.html", jobs=_my_orders(), now=utcnow()),
+        mimetype="text/html",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _my_orders() -> list[Job]:
+    return db.session.scalars(
         sa.select(Job).where(Job.user_id == current_user.id, Job.kind == "order_delivered")
         .order_by(Job.id.desc()).limit(20)
     ).all()  # fmt: skip
-    return render_template("push/orders.html", jobs=jobs, now=utcnow())
 
 
 @bp.app_context_processor

@@ -77,3 +77,24 @@ def test_send_to_me_page_at_phone_width(page, live_server, live_app, standin):
     screenshot(page, "send-to-me-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert "os_v2_app_browser_secret" not in page.content()
+
+
+def test_order_page_shows_the_delivery_without_a_reload(page, live_server, live_app, standin):
+    from demo_app.accounts import create_user
+    from demo_app.push.worker import run_due_jobs
+
+    live_app.config["ORDER_DELAY_SECONDS"] = 0
+    with live_app.app_context():
+        create_user("alice@example.com", PASSWORD)
+    base = live_server.url
+    login(page, base, "alice@example.com")
+    page.goto(base + "/orders")
+    page.get_by_role("button", name="Simulate an order").click()
+    expect(page.get_by_text("is on its way")).to_be_visible()
+    expect(page.locator("#orders li")).to_contain_text("delivering")
+
+    with live_app.app_context():  # the background runner's turn
+        assert run_due_jobs() == 1
+    expect(page.locator("#orders li")).to_contain_text("delivered", timeout=3000)
+    screenshot(page, "order-delivered-360")
+    assert page.errors == [] and page.external_requests == []
