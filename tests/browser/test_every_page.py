@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from ..conftest import PASSWORD
 from .conftest import screenshot
 from .test_hostile_captures import login
+from .test_push_browser import send_message
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +51,7 @@ def test_every_page_at_phone_width(page, live_server, live_app):
     # Bob writes to alice; alice's app registers a device; alice sends a push
     # and orders something: every page below then has something to show.
     login(page, base, "bob@example.com")
-    page.goto(base + "/messages")
-    page.get_by_label("To (their email)").fill("alice@example.com")
-    page.get_by_label("Message").fill("Your parcel is at the door <b>now</b>")
-    page.get_by_role("button", name="Send").click()
+    send_message(page, base, "alice@example.com", "Your parcel is at the door <b>now</b>")
     expect(page.get_by_text("Message sent")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
 

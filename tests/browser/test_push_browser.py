@@ -22,6 +22,14 @@ def live_settings(standin):
     }
 
 
+def send_message(page, base: str, to: str, body: str) -> None:
+    """Write to another user through the messages form, as a person would."""
+    page.goto(base + "/messages")
+    page.get_by_label("To (their email)").fill(to)
+    page.get_by_label("Message").fill(body)
+    page.get_by_role("button", name="Send message").click()
+
+
 def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
     from demo_app.accounts import create_user
 
@@ -38,10 +46,7 @@ def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
     assert bob.post(base + "/register", json=payload).json()["device"]["linked"]
 
     login(page, base, "alice@example.com")
-    page.goto(base + "/messages")
-    page.get_by_label("To (their email)").fill("bob@example.com")
-    page.get_by_label("Message").fill("Lunch at noon? <b>bring</b> the demo")
-    page.get_by_role("button", name="Send message").click()
+    send_message(page, base, "bob@example.com", "Lunch at noon? <b>bring</b> the demo")
     expect(page.get_by_text("bob@example.com's phone was notified")).to_be_visible()
     screenshot(page, "messages-sent-360")
 
