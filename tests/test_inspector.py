@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -278,3 +279,52 @@ def test_har_shows_the_sender_their_own_secrets(client, alice):
     alice_session = _secret_capture(client, alice)
     text = client.get("/inspector/1/har").get_data(as_text=True)
     assert "top-secret-token" in text and alice_session in text
+
+
+def test_compare_two_captures(client, alice):
+    legacy = {**IOS_PAYLOAD, "appVersion": "1.0.0"}
+    upgraded = {k: v for k, v in IOS_PAYLOAD.items() if k != "oneSignalPushToken"}
+    upgraded.update(appVersion="1.1.0", carrierNames=["<b>Telco</b>"])
+    client.post("/register/build", json=legacy, headers={"X-Build": "100"})  # 1
+    client.post("/register/other", json={"n": 1})  # 2
+    client.post("/register/build", json=upgraded, headers={"X-Build": "101", "X-New": "yes"})  # 3
+
+    # The capture page offers the previous capture of the same label.
+    detail = client.get("/inspector/3").get_data(as_text=True)
+    assert 'name="a" type="number" min="1" inputmode="numeric" value="1"' in detail
+
+    page = client.get("/inspector/compare?a=1&b=3")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    keys = {key: kind for kind, key in re.findall(
+        r'<li class="change change-(\w+)">\s*<code class="key">([^<]+)</code>', html
+    )}  # fmt: skip
+    assert keys["appVersion"] == "changed"
+    assert keys["oneSignalPushToken"] == "removed"
+    assert keys["carrierNames[0]"] == "added"
+    assert keys["x-build"] == "changed" and keys["x-new"] == "added"
+    assert "content-length" in keys  # a smaller body
+    assert "platform" not in keys and "label" not in keys  # unchanged
+    assert "&lt;b&gt;Telco&lt;/b&gt;" in html and "<b>Telco" not in html
+
+    same = client.get("/inspector/compare?a=1&b=1").get_data(as_text=True)
+    assert "Byte for byte the same body." in same
+
+    assert client.get("/inspector/compare?a=1").status_code == 400
+    assert client.get("/inspector/compare?a=1&b=x").status_code == 400
+    assert client.get("/inspector/compare?a=1&b=99").status_code == 404
+
+
+def test_compare_text_bodies_line_by_line_and_masks_secrets(client, alice):
+    client.post("/register/t", data="one\ntwo\nthree\n", content_type="text/plain")  # 1
+    client.post(
+        "/register/t",
+        data="one\n2\nthree\n",
+        content_type="text/plain",
+        headers={"Authorization": "Bearer top-secret-token"},
+    )  # 2
+    alice.logout()
+    alice.login("bob@example.com")
+    html = client.get("/inspector/compare?a=1&b=2").get_data(as_text=True)
+    assert '<span class="del">-two</span>' in html and '<span class="add">+2</span>' in html
+    assert "top-secret-token" not in html and "Bearer [masked]" in html

@@ -38,6 +38,7 @@ MATRIX = [
     ("inspector.detail", "GET", "/inspector/1", {}, (302, 200, 200, 200)),
     ("inspector.download_body", "GET", "/inspector/1/body", {}, (302, 200, 200, 200)),
     ("inspector.download_har", "GET", "/inspector/1/har", {}, (302, 200, 200, 200)),
+    ("inspector.compare_page", "GET", "/inspector/compare?a=1&b=1", {}, (302, 200, 200, 200)),
     ("inspector.api_list", "GET", "/api/captures", {}, (401, 200, 200, 200)),
     ("inspector.api_detail", "GET", "/api/captures/1", {}, (401, 200, 200, 200)),
     ("inspector.api_export", "GET", "/api/captures.ndjson", {}, (401, 200, 200, 200)),

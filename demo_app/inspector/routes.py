@@ -25,9 +25,11 @@ from . import bp
 from .queries import MAX_LIMIT, PLATFORMS, STATUSES, Filters, labels_in_use, newest_first
 from .queries import oldest_first_after as tail
 from .views import (
+    COMPARE_MAX_ROWS,
     HAR_CREATOR,
     body_text,
     can_see_secrets,
+    compare,
     curl_command,
     gonative_view,
     har_entry,
@@ -110,6 +112,12 @@ def detail(capture_id: int):
     capture = _capture_or_404(capture_id)
     newer = db.session.scalar(sa.select(sa.func.min(Capture.id)).where(Capture.id > capture_id))
     older = db.session.scalar(sa.select(sa.func.max(Capture.id)).where(Capture.id < capture_id))
+    same_label = db.session.scalar(
+        sa.select(sa.func.max(Capture.id)).where(
+            Capture.id < capture_id,
+            Capture.label.is_(None) if capture.label is None else Capture.label == capture.label,
+        )
+    )
     return render_template(
         "inspector/detail.html",
         capture=capture,
@@ -123,7 +131,21 @@ def detail(capture_id: int):
         curl=curl_command(capture, current_user),
         newer=newer,
         older=older,
+        compare_with=same_label or older,
     )
+
+
+@bp.get("/inspector/compare")
+@login_required
+def compare_page():
+    """What changed between two captures: say, the same app before and after a
+    plugin upgrade, or a user whose device did not link and one whose did."""
+    a_id, b_id = _int_arg("a"), _int_arg("b")
+    if a_id is None or b_id is None:
+        abort(400, "Name two captures to compare: /inspector/compare?a=<id>&b=<id>.")
+    a, b = _capture_or_404(a_id), _capture_or_404(b_id)
+    diff = compare(a, b, current_user)
+    return render_template("inspector/compare.html", a=a, b=b, diff=diff, max_rows=COMPARE_MAX_ROWS)
 
 
 @bp.get("/inspector/<int:capture_id>/body")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
+import itertools
 import json
 import shlex
 from http import HTTPStatus
@@ -215,3 +217,88 @@ def har_entry(capture: Capture, viewer) -> dict:
         "_status": capture.status,
         "_problems": capture.problems or [],
     }
+
+
+COMPARE_MAX_ROWS = 500
+
+
+def _flatten(value, prefix: str, out: dict) -> None:
+    """{"a.b[0]": json text} for every leaf of a parsed JSON document."""
+    if len(out) > COMPARE_MAX_ROWS * 4:
+        return
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            _flatten(item, f"{prefix}[{index}]", out)
+    else:
+        out[prefix or "(document)"] = json.dumps(value, ensure_ascii=False)
+
+
+def _changes(old: dict, new: dict) -> list[dict]:
+    """Keys that differ between two flat mappings, in the order first seen."""
+    rows = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        kind = "added" if a is None else "removed" if b is None else "changed"
+        rows.append({"key": key, "a": a, "b": b, "kind": kind})
+    return rows
+
+
+def _header_map(headers: list) -> dict:
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return merged
+
+
+def compare(a: Capture, b: Capture, viewer) -> dict:
+    """What changed from capture `a` to capture `b`: request facts, headers
+    (masked as everywhere), the JSON body key by key, or the text body line by
+    line. Each list is cut at COMPARE_MAX_ROWS with a note."""
+
+    def facts(c: Capture) -> dict:
+        return {
+            "request": f"{c.method} {c.path}" + (f"?{c.query_string}" if c.query_string else ""),
+            "label": c.label or "none",
+            "sent by": c.user.email if c.user else "anonymous",
+            "device": c.device.subscription_id if c.device else "none",
+            "content type": c.content_type or "none",
+            "body size": f"{c.body_size} bytes",
+            "status": f"{c.status} ({c.http_status})",
+        }
+
+    result = {
+        "facts": _changes(facts(a), facts(b)),
+        "headers": _changes(
+            _header_map(shown_headers(a, viewer)), _header_map(shown_headers(b, viewer))
+        ),
+        "json": None,
+        "text": None,
+        "same_body": a.body == b.body,
+    }
+    if isinstance(a.parsed, dict | list) and isinstance(b.parsed, dict | list):
+        flat_a: dict = {}
+        flat_b: dict = {}
+        _flatten(a.parsed, "", flat_a)
+        _flatten(b.parsed, "", flat_b)
+        result["json"] = _changes(flat_a, flat_b)
+    elif not result["same_body"]:
+        text_a, text_b = body_text(a), body_text(b)
+        if text_a is not None and text_b is not None:
+            lines = difflib.unified_diff(
+                text_a.splitlines(), text_b.splitlines(),
+                f"#{a.id}", f"#{b.id}", lineterm="", n=2,
+            )  # fmt: skip
+            result["text"] = list(itertools.islice(lines, COMPARE_MAX_ROWS + 1))
+    result["cut"] = []
+    for part in ("facts", "headers", "json", "text"):
+        rows = result[part]
+        if rows is not None and len(rows) > COMPARE_MAX_ROWS:
+            result[part] = rows[:COMPARE_MAX_ROWS]
+            result["cut"].append(part)
+    return result

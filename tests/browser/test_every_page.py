@@ -2,6 +2,8 @@
 it loads, nothing is wider than the screen, no script error or CSP complaint,
 nothing is fetched from outside."""
 
+import re
+
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -16,7 +18,8 @@ pytestmark = pytest.mark.browser
 ANONYMOUS = ["/", "/login", "/signup", "/receiver", "/onesignal", "/no-such-page"]
 LOGGED_IN = [
     "/", "/onesignal", "/devices", "/send-to-me", "/notifications", "/messages",
-    "/messages/1", "/orders", "/inspector", "/inspector/1", "/profile", "/receiver",
+    "/messages/1", "/orders", "/inspector", "/inspector/1", "/inspector/compare?a=1&b=2",
+    "/profile", "/receiver",
 ]  # fmt: skip
 
 
@@ -65,6 +68,13 @@ def test_every_page_at_phone_width(page, live_server, live_app):
         cookies={"session": cookie["value"]},
         timeout=10,
     )  # fmt: skip
+    requests.post(
+        base + "/register/every-page",
+        json={"platform": "android", "oneSignalUserId": "1a2b3c4d-0000-4000-8000-00000000abcd",
+              "oneSignalSubscribed": False, "model": "Pixel 8", "appVersion": "2.0.0-rc.1",
+              "customData_plan": "a-very-long-custom-value-" * 4},
+        timeout=10,
+    )  # fmt: skip
     page.goto(base + "/send-to-me")
     page.get_by_role("button", name="Send the push").click()
     expect(page.locator(".result")).to_be_visible()
@@ -73,5 +83,6 @@ def test_every_page_at_phone_width(page, live_server, live_app):
     expect(page.get_by_text("is on its way")).to_be_visible()
 
     for path in LOGGED_IN:
-        _visit(page, base + path, "user-" + (path.strip("/").replace("/", "-") or "home"), console)
+        name = re.sub(r"[^a-z0-9]+", "-", path.strip("/")) or "home"
+        _visit(page, base + path, "user-" + name, console)
     assert "Pixel 8" in page.goto(base + "/devices").text()
