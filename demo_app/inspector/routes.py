@@ -154,14 +154,7 @@ def download_body(capture_id: int):
     capture = _capture_or_404(capture_id)
     if capture.body is None:
         abort(404, "This capture has no stored body (it was empty or over the size limit).")
-    return Response(
-        capture.body,
-        mimetype="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="capture-{capture.id}.bin"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _download(capture.body, "application/octet-stream", f"capture-{capture.id}.bin")
 
 
 @bp.get("/inspector/<int:capture_id>/har")
@@ -171,11 +164,16 @@ def download_har(capture_id: int):
     capture = _capture_or_404(capture_id)
     har = {"log": {"version": "1.2", "creator": HAR_CREATOR,
                    "entries": [har_entry(capture, current_user)]}}  # fmt: skip
+    har_text = json.dumps(har, ensure_ascii=False, indent=2)
+    return _download(har_text, "application/json", f"capture-{capture.id}.har")
+
+
+def _download(content, mimetype: str, filename: str) -> Response:
     return Response(
-        json.dumps(har, ensure_ascii=False, indent=2),
-        mimetype="application/json",
+        content,
+        mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="capture-{capture.id}.har"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )

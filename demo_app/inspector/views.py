@@ -104,11 +104,25 @@ def gonative_view(capture: Capture) -> dict | None:
     return {"info": info, "missing": missing}
 
 
-def curl_command(capture: Capture, viewer) -> str:
+def capture_url(capture: Capture) -> str:
+    """The full URL the request was sent to, as this site is reached now."""
     url = request.host_url.rstrip("/") + capture.path
-    if capture.query_string:
-        url += "?" + capture.query_string
-    parts = ["curl", "-X", capture.method, shlex.quote(url)]
+    return url + "?" + capture.query_string if capture.query_string else url
+
+
+def body_encoded(capture: Capture) -> tuple[str | None, str | None]:
+    """(body, "utf-8") when the body is text, (base64, "base64") when not,
+    (None, None) when there is none."""
+    if capture.body is None:
+        return None, None
+    text = body_text(capture)
+    if text is not None:
+        return text, "utf-8"
+    return base64.b64encode(capture.body).decode("ascii"), "base64"
+
+
+def curl_command(capture: Capture, viewer) -> str:
+    parts = ["curl", "-X", capture.method, shlex.quote(capture_url(capture))]
     for name, value in shown_headers(capture, viewer):
         if name.lower() not in SKIP_IN_CURL:
             parts += ["-H", shlex.quote(f"{name}: {value}")]
@@ -122,13 +136,7 @@ def curl_command(capture: Capture, viewer) -> str:
 
 
 def to_api(capture: Capture, viewer) -> dict:
-    text = body_text(capture)
-    if capture.body is None:
-        body, encoding = None, None
-    elif text is not None:
-        body, encoding = text, "utf-8"
-    else:
-        body, encoding = base64.b64encode(capture.body).decode("ascii"), "base64"
+    body, encoding = body_encoded(capture)
     return {
         "id": capture.id,
         "received_at": capture.received_at.isoformat() + "Z",
@@ -160,12 +168,9 @@ def har_entry(capture: Capture, viewer) -> dict:
     masked like every other view. What HAR has no field for goes in "_"-prefixed
     fields, as the format allows: the label, the sender, the capture id. The
     receiver's answer is not stored, so the response holds its status only."""
-    url = request.host_url.rstrip("/") + capture.path
-    if capture.query_string:
-        url += "?" + capture.query_string
     har_request = {
         "method": capture.method,
-        "url": url,
+        "url": capture_url(capture),
         "httpVersion": "unknown",  # not kept with the capture
         "cookies": [{"name": n, "value": v} for n, v in shown_cookies(capture, viewer)],
         "headers": [{"name": n, "value": v} for n, v in shown_headers(capture, viewer)],
@@ -177,12 +182,9 @@ def har_entry(capture: Capture, viewer) -> dict:
         "bodySize": capture.body_size,
     }
     if capture.body:
-        text = body_text(capture)
-        post = {"mimeType": capture.content_type or ""}
-        if text is not None:
-            post["text"] = text
-        else:
-            post["text"] = base64.b64encode(capture.body).decode("ascii")
+        text, encoding = body_encoded(capture)
+        post = {"mimeType": capture.content_type or "", "text": text}
+        if encoding == "base64":
             post["_encoding"] = "base64"
             post["comment"] = "Not UTF-8 text: the body is base64-encoded."
         har_request["postData"] = post
