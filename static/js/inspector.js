@@ -3,6 +3,8 @@
 // Driven by the database (an ordinary request), so it works whatever worker
 // or host answers.
 
+import { repeatWhileShown } from "./site.js";
+
 const list = document.getElementById("captures");
 const status = document.getElementById("live-status");
 const INTERVAL_MS = 1000;
@@ -40,31 +42,10 @@ async function poll() {
   if (scrolled) window.scrollBy(0, document.documentElement.scrollHeight - before);
 }
 
-// One request at a time; none while the page is hidden (a phone in a pocket,
-// a background tab): it catches up as soon as it is shown again.
-let timer = null;
-let busy = false;
-let stopped = false;
-
-async function tick() {
-  timer = null;
-  if (stopped || busy || document.hidden) return;
-  busy = true;
-  try {
-    if ((await poll()) === "stop") stopped = true;
-  } finally {
-    busy = false;
-  }
-  if (!stopped && !document.hidden) timer = setTimeout(tick, INTERVAL_MS);
-}
-
 if (list && list.dataset.live) {
   // We keep the reader's place ourselves (WebKit has no scroll anchoring);
   // Chromium's own anchoring would move the page a second time.
   document.documentElement.style.overflowAnchor = "none";
   document.body.style.overflowAnchor = "none";
-  timer = setTimeout(tick, INTERVAL_MS);
-  document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && timer === null) tick();
-  });
+  repeatWhileShown(poll, INTERVAL_MS);
 }

@@ -18,6 +18,30 @@ export async function postJSON(url, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
+// Runs `step` every `intervalMs` while the page is shown, one run at a time,
+// until it returns "stop". Nothing runs while the page is hidden (a phone in a
+// pocket, a background tab); it runs at once when the page is shown again.
+export function repeatWhileShown(step, intervalMs) {
+  let timer = null;
+  let busy = false;
+  let stopped = false;
+  async function tick() {
+    timer = null;
+    if (stopped || busy || document.hidden) return;
+    busy = true;
+    try {
+      if ((await step()) === "stop") stopped = true;
+    } finally {
+      busy = false;
+    }
+    if (!stopped && !document.hidden) timer = setTimeout(tick, intervalMs);
+  }
+  timer = setTimeout(tick, intervalMs);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && timer === null) tick();
+  });
+}
+
 // Buttons marked data-copy="#id" copy that element's text.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
