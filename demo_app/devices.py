@@ -67,17 +67,6 @@ def targets_of(user_id: int) -> list[sa.Row]:
     ).all()
 
 
-def subscription_ids_of(user_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Device.subscription_id)
-            .join(UserDevice, UserDevice.device_id == Device.id)
-            .where(UserDevice.user_id == user_id)
-            .order_by(UserDevice.last_seen.desc())
-        )
-    )
-
-
 def unlink(user_id: int, device_id: int) -> bool:
     result = db.session.execute(
         sa.delete(UserDevice).where(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..devices import subscription_ids_of
+from ..devices import targets_of
 from ..extensions import db
-from ..models import Device, PushLog, User, UserDevice
+from ..models import PushLog, User
 from . import client
 
 TARGETS = ("devices", "external_id")
@@ -29,26 +29,18 @@ def resolve_target(user: User, target: str, targets=None) -> tuple[str, list[str
     """
     if target == "external_id":
         return "external_id", [user.external_id] if user.external_id else []
+    if targets is None:
+        targets = targets_of(user.id)
     if target.startswith("device:"):
         try:
             device_id = int(target.split(":", 1)[1])
         except ValueError as error:
             raise NotYourDevice(target) from error
-        if targets is not None:
-            mine = {row.id: row.subscription_id for row in targets}
-            subscription_id = mine.get(device_id)
-        else:
-            subscription_id = db.session.scalar(
-                sa.select(Device.subscription_id)
-                .join(UserDevice, UserDevice.device_id == Device.id)
-                .where(UserDevice.user_id == user.id, Device.id == device_id)
-            )
-        if subscription_id is None:
+        mine = {row.id: row.subscription_id for row in targets}
+        if device_id not in mine:
             raise NotYourDevice(target)
-        return "device", [subscription_id]
-    if targets is not None:
-        return "devices", [row.subscription_id for row in targets]
-    return "devices", subscription_ids_of(user.id)
+        return "device", [mine[device_id]]
+    return "devices", [row.subscription_id for row in targets]
 
 
 def send_to(user: User, target: str, *, title: str, message: str, url: str | None = None,
