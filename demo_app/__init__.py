@@ -62,6 +62,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    app.config["SITE_URL"], app.config["TRUSTED_HOSTS"] = config.site_settings(
+        app.config.get("SITE_URL", ""), app.config.get("TRUSTED_HOSTS")
+    )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key_for(app.instance_path)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
@@ -102,6 +105,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .endpoints import bp as endpoints_bp
     from .inspector import bp as inspector_bp
     from .main import bp as main_bp
     from .onesignal import bp as onesignal_bp
@@ -113,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(receiver_bp)
     app.register_blueprint(inspector_bp)
+    app.register_blueprint(endpoints_bp)
     app.register_blueprint(onesignal_bp)
     app.register_blueprint(devices_bp)
     app.register_blueprint(push_bp)

@@ -57,12 +57,16 @@ def captures_prune(max_count: int | None, max_days: int | None) -> None:
     """Apply the retention setting now."""
     from flask import current_app
 
-    from .receiver.store import prune
+    from .receiver.store import prune, prune_log
 
     count = current_app.config["CAPTURE_MAX_COUNT"] if max_count is None else max_count
     days = current_app.config["CAPTURE_MAX_DAYS"] if max_days is None else max_days
     removed = prune(count, days)
-    click.echo(f"Removed {removed} captures (keeping at most {count}, for {days} days).")
+    dropped = prune_log(current_app.config["CAPTURE_LOG"], count, days)
+    click.echo(
+        f"Removed {removed} captures and {dropped} lines from the capture log "
+        f"(keeping at most {count}, for {days} days)."
+    )
 
 
 @captures.command("import-log")

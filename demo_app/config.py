@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -29,6 +30,26 @@ def _float(value: str | None, default: float) -> float:
         return float(value) if value not in (None, "") else default
     except ValueError:
         return default
+
+
+def _list(value: str | None) -> list[str] | None:
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    return items or None
+
+
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
+
+
+def site_settings(site_url: str, trusted_hosts: list[str] | None) -> tuple[str, list[str] | None]:
+    """(SITE_URL, TRUSTED_HOSTS): an unset SITE_URL is `make run`'s address; a
+    SITE_URL that is set makes its host the one trusted, unless TRUSTED_HOSTS
+    names others."""
+    parts = urlsplit(site_url or DEFAULT_SITE_URL)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"SITE_URL must be like https://push.example.com, not {site_url!r}")
+    if site_url and trusted_hosts is None:
+        trusted_hosts = [parts.hostname]
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}", trusted_hosts
 
 
 def from_environment(env: os._Environ | dict | None = None) -> dict:
@@ -52,6 +73,12 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "CAPTURE_LOG": env.get("CAPTURE_LOG", ""),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "RUN_WORKER": _bool(env.get("RUN_WORKER"), True),
+        "SITE_URL": env.get("SITE_URL", "").strip(),
+        "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
+        "REGISTER_LIMIT_PER_MINUTE": _int(env.get("REGISTER_LIMIT_PER_MINUTE"), 600),
+        "MESSAGE_LIMIT_PER_MINUTE": _int(env.get("MESSAGE_LIMIT_PER_MINUTE"), 10),
+        "ONESIGNAL_DEADLINE": _float(env.get("ONESIGNAL_DEADLINE"), 15.0),
+        "CAPTURE_LOG_MAX_BYTES": _int(env.get("CAPTURE_LOG_MAX_BYTES"), 64 * 1024 * 1024),
     }
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]

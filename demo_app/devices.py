@@ -22,28 +22,28 @@ DEVICE_FIELDS = (
 )  # fmt: skip
 
 
-def upsert_device(conn, info: Info, raw: dict | None) -> int | None:
-    """Create or refresh the device named by `info`; its id, or None when `info`
-    names no device. Fields the payload does not carry keep their old value."""
+def upsert_device(conn, info: Info) -> int | None:
+    """The id of the device named by `info`, created on first sight; None when
+    `info` names no device. Only the id is shared: see `link()` for the facts."""
     if not looks_like_uuid(info.subscription_id):
         return None
     now = utcnow()
-    values = {name: getattr(info, name) for name in DEVICE_FIELDS}
-    values.update(
-        subscription_id=info.subscription_id.lower(), info=raw, first_seen=now, last_seen=now
-    )
-    return upsert(
-        conn, Device, values, ["subscription_id"], keep_old=(*DEVICE_FIELDS, "info"), returning="id"
-    )
+    values = {"subscription_id": info.subscription_id.lower(), "first_seen": now, "last_seen": now}
+    return upsert(conn, Device, values, ["subscription_id"], returning="id")
 
 
-def link(conn, user_id: int, device_id: int, via: str) -> None:
-    """Note that `user_id` was seen on `device_id`; `via` is "page" or "registration"."""
+def link(conn, user_id: int, device_id: int, via: str, info: Info, raw: dict | None) -> None:
+    """Note that `user_id` was seen on `device_id`, and what the device reported
+    with this user's request; `via` is "page" or "registration". Fields the
+    payload does not carry keep their old value."""
     now = utcnow()
     keep = ("external_id_state", "external_id_value", "external_id_error", "external_id_at")
+    facts = {name: getattr(info, name) for name in DEVICE_FIELDS}
     values = {"user_id": user_id, "device_id": device_id, "learnt_via": via, "last_via": via,
-              "first_seen": now, "last_seen": now, **dict.fromkeys(keep)}  # fmt: skip
-    upsert(conn, UserDevice, values, ["user_id", "device_id"], keep_old=keep)
+              "first_seen": now, "last_seen": now, **dict.fromkeys(keep), **facts,
+              "info": raw}  # fmt: skip
+    upsert(conn, UserDevice, values, ["user_id", "device_id"],
+           keep_old=(*keep, *DEVICE_FIELDS, "info"))  # fmt: skip
 
 
 def links_of(user_id: int) -> list[UserDevice]:
@@ -55,12 +55,25 @@ def links_of(user_id: int) -> list[UserDevice]:
     ).all()
 
 
+def sharing(device_ids: list[int], user_id: int) -> dict[int, int]:
+    """{device id: how many other accounts are linked to it} for those shared;
+    who they are is not said."""
+    if not device_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(UserDevice.device_id, sa.func.count())
+        .where(UserDevice.device_id.in_(device_ids), UserDevice.user_id != user_id)
+        .group_by(UserDevice.device_id)
+    )
+    return dict(rows.all())
+
+
 def targets_of(user_id: int) -> list[sa.Row]:
     """The user's devices as plain rows (id, subscription_id, model, platform),
     most recently seen first: what a "send to" list needs, without loading
     ORM objects."""
     return db.session.execute(
-        sa.select(Device.id, Device.subscription_id, Device.model, Device.platform)
+        sa.select(Device.id, Device.subscription_id, UserDevice.model, UserDevice.platform)
         .join(UserDevice, UserDevice.device_id == Device.id)
         .where(UserDevice.user_id == user_id)
         .order_by(UserDevice.last_seen.desc())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -32,6 +33,12 @@ def wants_json() -> bool:
 
 def error_response(code: int, message: str | None = None, **extra):
     message = message or MESSAGES.get(code, "Error")
+    if request_ctx.url_adapter is None:
+        # The Host header was refused (TRUSTED_HOSTS): no URL can be built,
+        # so no page either; a plain answer, with nothing from the request.
+        return current_app.response_class(
+            "400: This site does not answer to that Host header.\n", 400, mimetype="text/plain"
+        )
     if wants_json():
         response = jsonify(error=message, status=code, **extra)
         response.status_code = code

@@ -53,23 +53,18 @@ class User(UserMixin, db.Model):
 
 
 class Device(db.Model):
-    """A device as OneSignal knows it, keyed by its subscription (player) id."""
+    """A device as OneSignal knows it, keyed by its subscription (player) id.
+
+    Only the id lives here. What a device reported about itself (model, token,
+    app version, ...) is kept per account on its `UserDevice` link: a request
+    from one account, or an anonymous one, never changes what another account
+    is shown about a device they share.
+    """
 
     __tablename__ = "devices"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     subscription_id: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    onesignal_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    push_token: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
-    model: so.Mapped[str | None] = so.mapped_column(sa.String(128))
-    os_version: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    app_version: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    installation_id: so.Mapped[str | None] = so.mapped_column(sa.String(128))
-    app_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
-    subscribed: so.Mapped[bool | None]
-    external_id: so.Mapped[str | None] = so.mapped_column(sa.String(128))
-    info: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     first_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     last_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
@@ -95,6 +90,18 @@ class UserDevice(db.Model):
     )
     # "page" (JavaScript on a page, seed 1a) or "registration" (the app's POST, seed 1b)
     learnt_via: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # What the device last reported with this account's requests (see Device).
+    onesignal_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    push_token: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    model: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    os_version: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    app_version: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    installation_id: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    app_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    subscribed: so.Mapped[bool | None]
+    external_id: so.Mapped[str | None] = so.mapped_column(sa.String(128))
+    info: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     last_via: so.Mapped[str] = so.mapped_column(sa.String(16))
     first_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     last_seen: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
@@ -118,6 +125,7 @@ class Capture(db.Model):
         sa.Index("ix_captures_status_id", "status", "id"),
         sa.Index("ix_captures_user_id_id", "user_id", "id"),
         sa.Index("ix_captures_platform_id", "platform", "id"),
+        sa.Index("ix_captures_endpoint_id_id", "endpoint_id", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True)
@@ -149,12 +157,17 @@ class Capture(db.Model):
     device_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("devices.id", ondelete="SET NULL")
     )
+    # the private receiver endpoint it was sent to; None for /register[/<label>]
+    endpoint_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("endpoints.id", ondelete="CASCADE")
+    )
     # request id from the JSON-lines log, so importing the log twice adds nothing
     log_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     user: so.Mapped[User | None] = so.relationship()
     device: so.Mapped[Device | None] = so.relationship()
+    endpoint: so.Mapped[Endpoint | None] = so.relationship()
 
 
 class PushLog(db.Model):
@@ -229,3 +242,63 @@ class ThrottleHit(db.Model):
     id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True)
     key: so.Mapped[str] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+
+class Endpoint(db.Model):
+    """A private receiver URL (`/r/<token>`): what is sent to it is seen by its
+    owner and the people they share it with, nobody else (admins aside)."""
+
+    __tablename__ = "endpoints"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    owner_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # the unguessable part of the URL; a capability, so it can be replaced
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    owner: so.Mapped[User] = so.relationship()
+    members: so.Mapped[list[EndpointMember]] = so.relationship(
+        back_populates="endpoint", cascade="all, delete-orphan"
+    )
+
+
+class EndpointMember(db.Model):
+    """A teammate an endpoint is shared with: they see its captures too."""
+
+    __tablename__ = "endpoint_members"
+
+    endpoint_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("endpoints.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    endpoint: so.Mapped[Endpoint] = so.relationship(back_populates="members")
+    user: so.Mapped[User] = so.relationship()
+
+
+class CaptureTombstone(db.Model):
+    """The log key of a capture an admin or its endpoint's owner deleted, so
+    `captures import-log` never brings it back."""
+
+    __tablename__ = "capture_tombstones"
+
+    log_key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    removed_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+
+
+class RateCounter(db.Model):
+    """A fixed-window request counter (the receiver's per-address limit): one
+    row per key, reset when a new window starts. Counted in the database, so
+    every worker and host shares it."""
+
+    __tablename__ = "rate_counters"
+
+    bucket: so.Mapped[str] = so.mapped_column(sa.String(255), primary_key=True)
+    window_start: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    hits: so.Mapped[int] = so.mapped_column(default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 
 import sqlalchemy as sa
 
@@ -46,3 +47,29 @@ def retry_after(key: str, window: dt.timedelta) -> int:
     if oldest is None:
         return 0
     return max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
+
+
+_COUNT = sa.text(
+    "INSERT INTO rate_counters (bucket, window_start, hits) VALUES (:bucket, :window_start, 1) "
+    "ON CONFLICT (bucket) DO UPDATE SET "
+    "hits = CASE WHEN rate_counters.window_start = excluded.window_start "
+    "THEN rate_counters.hits + 1 ELSE 1 END, window_start = excluded.window_start "
+    "RETURNING hits"
+).bindparams(
+    sa.bindparam("bucket", type_=sa.String()), sa.bindparam("window_start", type_=sa.BigInteger())
+)
+
+
+def count_request(conn, address: str | None, per_minute: int) -> int:
+    """Count one receiver request from `address` in the current minute, on
+    `conn` (part of the caller's transaction: one statement, no extra round
+    trip). Returns 0 while under `per_minute`, else the seconds until the
+    next minute starts, for Retry-After."""
+    now = time.time()
+    window = int(now // 60) * 60
+    hits = conn.execute(
+        _COUNT, {"bucket": f"register:{address or '-'}"[:255], "window_start": window}
+    ).scalar_one()
+    if hits <= per_minute:
+        return 0
+    return max(1, int(window + 60 - now + 0.999))

@@ -81,6 +81,8 @@ def make_app(url: str, tmp_path, **overrides):
         "ONESIGNAL_APP_ID": "",
         "ONESIGNAL_API_KEY": "",
         "RUN_WORKER": False,
+        # the test client's host; links are built from it, never from Host
+        "SITE_URL": "http://localhost",
     }
     settings.update(overrides)
     return create_app(settings)
@@ -154,6 +156,17 @@ class AuthActions:
 
     def logout(self):
         return self._client.post("/logout", data={"csrf_token": self.token()})
+
+    def endpoint(self, owner="alice@example.com", name="QA", members=()) -> str:
+        """A private receiver endpoint of `owner`, shared with `members`; its path."""
+        from demo_app.accounts import find_by_email
+        from demo_app.endpoints import service
+
+        with self._app.app_context():
+            endpoint = service.create(find_by_email(owner), name)
+            for email in members:
+                service.share(endpoint, email)
+            return f"/r/{endpoint.token}"
 
     def post_json(self, url, payload, **kwargs):
         headers = {"X-CSRFToken": self.token(), **kwargs.pop("headers", {})}

@@ -64,9 +64,11 @@ def test_list_newest_first_with_keyset_pages(client, alice, app):
 def test_filters(client, alice, app, query, expected):
     client.post("/register/ios-build", json=IOS_PAYLOAD)
     client.post("/register", json=V5_PAYLOAD)
+    # anonymous requests to an endpoint of Alice's are hers to see
+    endpoint = alice.endpoint("alice@example.com")
     anonymous = app.test_client()
-    anonymous.post("/register", json={"discount": "100%"})
-    anonymous.post("/register", data=b"{oops", content_type="application/json")
+    anonymous.post(endpoint, json={"discount": "100%"})
+    anonymous.post(endpoint, data=b"{oops", content_type="application/json")
     found = {c["id"] for c in client.get("/api/captures?" + query).json["captures"]}
     assert found == expected
     page = client.get("/inspector?" + query).get_data(as_text=True)
@@ -135,7 +137,7 @@ def _secret_capture(client, auth):
 def test_other_users_secrets_are_masked_everywhere(client, alice, app):
     alice_session = _secret_capture(client, alice)
     alice.logout()
-    alice.login("bob@example.com")
+    alice.login("admin@example.com")  # sees every capture, secrets masked
     surfaces = [
         client.get("/inspector/1").get_data(as_text=True),
         client.get("/api/captures/1").get_data(as_text=True),
@@ -230,7 +232,7 @@ def test_har_export_for_dev_tools(client, alice):
     )
     client.post("/register/har-test", data=b"x" * 2000, content_type="text/plain")  # 4: too large
     alice.logout()
-    alice.login("bob@example.com")
+    alice.login("admin@example.com")
 
     response = client.get("/api/captures.har")
     assert response.is_streamed
@@ -324,7 +326,7 @@ def test_compare_text_bodies_line_by_line_and_masks_secrets(client, alice):
         headers={"Authorization": "Bearer top-secret-token"},
     )  # 2
     alice.logout()
-    alice.login("bob@example.com")
+    alice.login("admin@example.com")
     html = client.get("/inspector/compare?a=1&b=2").get_data(as_text=True)
     assert '<span class="del">-two</span>' in html and '<span class="add">+2</span>' in html
     assert "top-secret-token" not in html and "Bearer [masked]" in html

@@ -33,14 +33,30 @@ MATRIX = [
     ("receiver.register", "PATCH", "/register", {}, (405, 405, 405, 405)),
     ("receiver.register", "DELETE", "/register", {}, (405, 405, 405, 405)),
     ("receiver.register", "OPTIONS", "/register", {}, (405, 405, 405, 405)),
+    ("receiver.endpoint", "POST", "/r/no-such-endpoint-token", {"json": {}}, (404, 404, 404, 404)),
+    ("receiver.endpoint", "GET", "/r/no-such-endpoint-token", {}, (404, 404, 404, 404)),
+    ("receiver.endpoint", "PUT", "/r/no-such-endpoint-token", {}, (404, 404, 404, 404)),
+    ("receiver.endpoint", "PATCH", "/r/no-such-endpoint-token", {}, (404, 404, 404, 404)),
+    ("receiver.endpoint", "DELETE", "/r/no-such-endpoint-token", {}, (404, 404, 404, 404)),
+    ("receiver.endpoint", "OPTIONS", "/r/no-such-endpoint-token", {}, (404, 404, 404, 404)),
+    ("endpoints.index", "GET", "/endpoints", {}, (302, 200, 200, 200)),
+    ("endpoints.index", "POST", "/endpoints", {"data": {}}, (302, 200, 200, 200)),
+    ("endpoints.detail", "GET", "/endpoints/1", {}, (302, 200, 404, 200)),
+    ("endpoints.rename", "POST", "/endpoints/1/rename", {"data": {"name": "QA"}},
+     (302, 302, 404, 404)),
+    ("endpoints.new_url", "POST", "/endpoints/1/new-url", {"data": {}}, (302, 302, 404, 404)),
     ("inspector.index", "GET", "/inspector", {}, (302, 200, 200, 200)),
     ("inspector.rows", "GET", "/inspector/rows?after=0", {}, (302, 200, 200, 200)),
-    ("inspector.detail", "GET", "/inspector/1", {}, (302, 200, 200, 200)),
-    ("inspector.download_body", "GET", "/inspector/1/body", {}, (302, 200, 200, 200)),
-    ("inspector.download_har", "GET", "/inspector/1/har", {}, (302, 200, 200, 200)),
-    ("inspector.compare_page", "GET", "/inspector/compare?a=1&b=1", {}, (302, 200, 200, 200)),
+    # Capture 1 is Alice's: Bob gets the same 404 as for a capture that does not exist.
+    ("inspector.detail", "GET", "/inspector/1", {}, (302, 200, 404, 200)),
+    ("inspector.download_body", "GET", "/inspector/1/body", {}, (302, 200, 404, 200)),
+    ("inspector.download_har", "GET", "/inspector/1/har", {}, (302, 200, 404, 200)),
+    ("inspector.compare_page", "GET", "/inspector/compare?a=1&b=1", {}, (302, 200, 404, 200)),
     ("inspector.api_list", "GET", "/api/captures", {}, (401, 200, 200, 200)),
-    ("inspector.api_detail", "GET", "/api/captures/1", {}, (401, 200, 200, 200)),
+    ("inspector.api_detail", "GET", "/api/captures/1", {}, (401, 200, 404, 200)),
+    # Capture 3 went anonymously to Alice's private endpoint.
+    ("inspector.detail", "GET", "/inspector/3", {}, (302, 200, 404, 200)),
+    ("inspector.api_detail", "GET", "/api/captures/3", {}, (401, 200, 404, 200)),
     ("inspector.api_export", "GET", "/api/captures.ndjson", {}, (401, 200, 200, 200)),
     ("inspector.api_export_har", "GET", "/api/captures.har", {}, (401, 200, 200, 200)),
     ("onesignal.hub", "GET", "/onesignal", {}, (200, 200, 200, 200)),
@@ -58,7 +74,14 @@ MATRIX = [
     ("push.orders", "GET", "/orders", {}, (302, 200, 200, 200)),
     ("push.orders", "POST", "/orders", {"data": {}}, (302, 302, 302, 302)),
     ("push.order_rows", "GET", "/orders/rows", {}, (302, 200, 200, 200)),
-    ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 403, 302)),
+    ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 404, 302)),
+    # Alice shares her endpoint with Bob, then takes it back; only she may.
+    ("endpoints.share", "POST", "/endpoints/1/share", {"data": {"email": "bob@example.com"}},
+     (302, 302, 404, 404)),
+    ("endpoints.unshare", "POST", "/endpoints/1/members/2/remove", {"data": {}},
+     (302, 302, 404, 404)),
+    ("endpoints.delete", "POST", "/endpoints/1/delete", {"data": {}},
+     {"anonymous": 302, "bob": 404, "admin": 404, "alice": 302}),
     # Others try Alice's device before she removes it; then it is gone for her too.
     ("devices.remove", "POST", "/devices/1/remove", {"data": {}},
      {"anonymous": 302, "bob": 404, "admin": 404, "alice": 302}),
@@ -109,12 +132,13 @@ def test_authorization_matrix(app, auth):
     )
     alice.post("/register", json={"n": 1})
     alice.post("/register", json={"n": 2})
+    app.test_client().post(auth.endpoint("alice@example.com"), json={"n": 3})
     alice.post(
         "/messages", data={"recipient": "bob@example.com", "body": "hi", "csrf_token": token}
     )
     with app.app_context():
         assert db.session.scalar(sa.select(Device.id)) == 1
-        assert db.session.scalar(sa.select(sa.func.max(Capture.id))) == 2
+        assert db.session.scalar(sa.select(sa.func.max(Capture.id))) == 3
         assert db.session.scalar(sa.select(Message.id)) == 1
 
     failures = []

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..accounts import normalise_email
+from ..endpoints.service import Access
 from ..extensions import db
 from ..models import Capture, User
 
@@ -30,6 +31,7 @@ class Filters:
     path: str = ""
     status: str = ""
     q: str = ""
+    endpoint_id: str = ""
 
     @classmethod
     def from_args(cls, args, viewer_email: str | None = None) -> Filters:
@@ -51,55 +53,93 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filtered(filters: Filters) -> sa.Select:
-    # every row shows its sender and device: load them in the same query
-    query = sa.select(Capture).options(so.joinedload(Capture.user), so.joinedload(Capture.device))
+def _conditions(filters: Filters) -> list:
+    """The WHERE clauses the filters ask for."""
+    where = []
     if filters.label:
-        query = query.where(Capture.label == filters.label)
+        where.append(Capture.label == filters.label)
+    if filters.endpoint_id:
+        endpoint_id = int(filters.endpoint_id) if filters.endpoint_id.isdigit() else -1
+        where.append(Capture.endpoint_id == endpoint_id)
     if filters.user:
         if filters.user == "anonymous":
-            query = query.where(Capture.user_id.is_(None))
+            where.append(Capture.user_id.is_(None))
         else:
             user_id = db.session.scalar(
                 sa.select(User.id).where(User.email == normalise_email(filters.user))
             )
-            query = query.where(Capture.user_id == (user_id or -1))
+            where.append(Capture.user_id == (user_id or -1))
     if filters.platform:
         if filters.platform == "other":
-            query = query.where(
-                sa.or_(Capture.platform.is_(None), Capture.platform.not_in(PLATFORMS))
-            )
+            where.append(sa.or_(Capture.platform.is_(None), Capture.platform.not_in(PLATFORMS)))
         else:
-            query = query.where(Capture.platform == filters.platform.lower())
+            where.append(Capture.platform == filters.platform.lower())
     if filters.path:
-        query = query.where(Capture.path.like(_escape_like(filters.path) + "%", escape="\\"))
+        where.append(Capture.path.like(_escape_like(filters.path) + "%", escape="\\"))
     if filters.status:
-        query = query.where(Capture.status == filters.status)
+        where.append(Capture.status == filters.status)
     if filters.q:
         pattern = "%" + _escape_like(filters.q.lower()) + "%"
-        query = query.where(Capture.search_text.like(pattern, escape="\\"))
-    return query
+        where.append(Capture.search_text.like(pattern, escape="\\"))
+    return where
+
+
+def _ids(access: Access, where: list, descending: bool, limit: int) -> list[int]:
+    """The first `limit` ids the viewer may see that match `where`, in id order.
+
+    One query per visibility scope (see `Access.scopes`), merged here: each is
+    a short walk down one (column, id) index, where one OR-ed query would have
+    to sort everything the viewer may see."""
+    order = Capture.id.desc() if descending else Capture.id.asc()
+    found: set[int] = set()
+    for scope in access.scopes():
+        query = sa.select(Capture.id).where(*where)
+        if scope is not None:
+            query = query.where(scope)
+        found.update(db.session.scalars(query.order_by(order).limit(limit)))
+    return sorted(found, reverse=descending)[:limit]
+
+
+def _load(ids: list[int]) -> list[Capture]:
+    """Captures by id, in the order given, with their sender and device."""
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        sa.select(Capture)
+        .options(so.joinedload(Capture.user), so.joinedload(Capture.device))
+        .where(Capture.id.in_(ids))
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def newest_first(
-    filters: Filters, before: int | None, limit: int
+    filters: Filters, access: Access, before: int | None, limit: int
 ) -> tuple[list[Capture], int | None]:
     """One page, newest first, and the id to ask for the next (older) page."""
-    query = filtered(filters)
+    where = _conditions(filters)
     if before:
-        query = query.where(Capture.id < before)
-    rows = db.session.scalars(query.order_by(Capture.id.desc()).limit(limit + 1)).all()
-    older = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], older
+        where.append(Capture.id < before)
+    ids = _ids(access, where, True, limit + 1)
+    older = ids[limit - 1] if len(ids) > limit else None
+    return _load(ids[:limit]), older
 
 
-def oldest_first_after(filters: Filters, after: int, limit: int) -> list[Capture]:
-    query = filtered(filters).where(Capture.id > after)
-    return db.session.scalars(query.order_by(Capture.id.asc()).limit(limit)).all()
+def oldest_first_after(filters: Filters, access: Access, after: int, limit: int) -> list[Capture]:
+    return _load(_ids(access, [*_conditions(filters), Capture.id > after], False, limit))
 
 
-def labels_in_use(window: int = 1000) -> list[str]:
-    """Labels among the newest captures (bounded work at any table size)."""
-    recent = sa.select(Capture.label).order_by(Capture.id.desc()).limit(window).subquery()
-    query = sa.select(recent.c.label).where(recent.c.label.is_not(None)).distinct()
-    return sorted(db.session.scalars(query))
+def neighbour(access: Access, capture_id: int, newer: bool, *where) -> int | None:
+    """The id of the next visible capture after (newer) or before `capture_id`."""
+    side = Capture.id > capture_id if newer else Capture.id < capture_id
+    ids = _ids(access, [side, *where], not newer, 1)
+    return ids[0] if ids else None
+
+
+def labels_in_use(access: Access, window: int = 1000) -> list[str]:
+    """Labels among the newest captures the viewer may see (bounded work)."""
+    ids = _ids(access, [], True, window)
+    if not ids:
+        return []
+    query = sa.select(Capture.label).where(Capture.id.in_(ids), Capture.label.is_not(None))
+    return sorted(set(db.session.scalars(query)))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -19,10 +19,20 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
 from ..models import Capture
+from ..receiver.store import delete_captures
 from . import bp
-from .queries import MAX_LIMIT, PLATFORMS, STATUSES, Filters, labels_in_use, newest_first
+from .queries import (
+    MAX_LIMIT,
+    PLATFORMS,
+    STATUSES,
+    Filters,
+    labels_in_use,
+    neighbour,
+    newest_first,
+)
 from .queries import oldest_first_after as tail
 from .views import (
     COMPARE_MAX_ROWS,
@@ -56,6 +66,13 @@ def _int_arg(name: str, default: int | None = None, high: int | None = None) -> 
     return min(number, high) if high else number
 
 
+def _access():
+    """What the viewer may see, worked out once per request."""
+    if "access" not in g:
+        g.access = access_for(current_user)
+    return g.access
+
+
 def _filters() -> Filters:
     filters = Filters.from_args(request.args, current_user.email)
     if filters.status and filters.status not in STATUSES:
@@ -68,7 +85,7 @@ def _filters() -> Filters:
 def index():
     filters = _filters()
     before = _int_arg("before")
-    rows, older = newest_first(filters, before, PAGE_SIZE)
+    rows, older = newest_first(filters, _access(), before, PAGE_SIZE)
     return render_template(
         "inspector/index.html",
         rows=rows,
@@ -77,7 +94,8 @@ def index():
         filters=filters,
         statuses=STATUSES,
         platforms=PLATFORMS,
-        labels=labels_in_use(),
+        labels=labels_in_use(_access()),
+        endpoints=endpoints_of(current_user.id),
         newest_id=rows[0].id if rows else _int_arg("after", 0),
         max_count=current_app.config["CAPTURE_MAX_COUNT"],
         max_days=current_app.config["CAPTURE_MAX_DAYS"],
@@ -91,7 +109,7 @@ def rows():
     """New rows for the live list (newest first), rendered like the page's own."""
     filters = _filters()
     after = _int_arg("after", 0)
-    found = tail(filters, after, PAGE_SIZE)
+    found = tail(filters, _access(), after, PAGE_SIZE)
     html = render_template("inspector/_rows.html", rows=list(reversed(found)))
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["X-Newest-Id"] = str(found[-1].id if found else after)
@@ -100,8 +118,10 @@ def rows():
 
 
 def _capture_or_404(capture_id: int) -> Capture:
+    """The capture, if the viewer may see it; else the same 404 as for none,
+    so nobody learns which ids exist."""
     capture = db.session.get(Capture, capture_id)
-    if capture is None:
+    if capture is None or not _access().can_see(capture):
         abort(404, f"There is no capture {capture_id}; it may have been pruned or deleted.")
     return capture
 
@@ -110,14 +130,17 @@ def _capture_or_404(capture_id: int) -> Capture:
 @login_required
 def detail(capture_id: int):
     capture = _capture_or_404(capture_id)
-    newer = db.session.scalar(sa.select(sa.func.min(Capture.id)).where(Capture.id > capture_id))
-    older = db.session.scalar(sa.select(sa.func.max(Capture.id)).where(Capture.id < capture_id))
-    same_label = db.session.scalar(
-        sa.select(sa.func.max(Capture.id)).where(
-            Capture.id < capture_id,
-            Capture.label.is_(None) if capture.label is None else Capture.label == capture.label,
-        )
+    access = _access()
+    newer = neighbour(access, capture_id, True)
+    older = neighbour(access, capture_id, False)
+    same_source = (
+        Capture.endpoint_id == capture.endpoint_id
+        if capture.endpoint_id is not None
+        else Capture.label.is_(None)
+        if capture.label is None
+        else Capture.label == capture.label
     )
+    same_label = neighbour(access, capture_id, False, same_source)
     return render_template(
         "inspector/detail.html",
         capture=capture,
@@ -182,10 +205,10 @@ def _download(content, mimetype: str, filename: str) -> Response:
 @bp.post("/inspector/<int:capture_id>/delete")
 @login_required
 def delete(capture_id: int):
+    capture = _capture_or_404(capture_id)
     if not current_user.is_admin:
         abort(403, "Only admins can delete captures.")
-    capture = _capture_or_404(capture_id)
-    db.session.delete(capture)
+    delete_captures(Capture.id == capture.id)
     db.session.commit()
     flash(f"Capture {capture_id} deleted.", "success")
     return redirect(url_for("inspector.index"))
@@ -200,7 +223,7 @@ def api_list():
     filters = _filters()
     after = _int_arg("after", 0)
     limit = _int_arg("limit", 100, MAX_LIMIT) or 100
-    found = tail(filters, after, limit)
+    found = tail(filters, _access(), after, limit)
     return jsonify(
         captures=[to_api(c, current_user) for c in found],
         next_after=found[-1].id if found else None,
@@ -216,8 +239,9 @@ def api_detail(capture_id: int):
 def _matching(filters: Filters, after: int, each):
     """`each(capture)` for every capture matching `filters` after id `after`,
     oldest first, read from the database in keyset chunks while it streams."""
+    access = _access()
     while True:
-        chunk = tail(filters, after, 200)
+        chunk = tail(filters, access, after, 200)
         for capture in chunk:
             yield each(capture)
         if len(chunk) < 200:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, request
 
+from ..links import base_url
 from ..models import Capture
 from ..onesignal_info import is_registration_payload, normalise
 from ..receiver.masking import mask_cookies, mask_headers
@@ -105,8 +106,9 @@ def gonative_view(capture: Capture) -> dict | None:
 
 
 def capture_url(capture: Capture) -> str:
-    """The full URL the request was sent to, as this site is reached now."""
-    url = request.host_url.rstrip("/") + capture.path
+    """The full URL the request was sent to, under SITE_URL (never the Host
+    header of the request being viewed)."""
+    url = base_url() + capture.path
     return url + "?" + capture.query_string if capture.query_string else url
 
 

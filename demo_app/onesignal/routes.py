@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from .. import devices
 from ..extensions import db
 from ..external_id import problem_with
+from ..links import site_url
 from ..models import Device, UserDevice, utcnow
 from ..onesignal_info import looks_like_uuid, normalise
 from . import bp, devices_bp
@@ -24,7 +25,7 @@ def in_app_user_agent() -> bool:
 
 @bp.get("/onesignal")
 def hub():
-    url = url_for("onesignal.hub", _external=True)
+    url = site_url("onesignal.hub")
     qr = None if in_app_user_agent() else segno.make(url, error="m").svg_inline(scale=4, border=2)
     return render_template(
         "onesignal/hub.html",
@@ -73,8 +74,8 @@ def link_device():
             warnings=understood.warnings,
         )
     conn = db.session.connection()
-    device_id = devices.upsert_device(conn, understood, info)
-    devices.link(conn, current_user.id, device_id, "page")
+    device_id = devices.upsert_device(conn, understood)
+    devices.link(conn, current_user.id, device_id, "page", understood, info)
     db.session.commit()
     link = db.session.get(UserDevice, (current_user.id, device_id), populate_existing=True)
     return jsonify(
@@ -89,10 +90,10 @@ def _device_json(link: UserDevice) -> dict:
     return {
         "id": device.id,
         "subscription_id": device.subscription_id,
-        "platform": device.platform,
-        "model": device.model,
-        "app_version": device.app_version,
-        "subscribed": device.subscribed,
+        "platform": link.platform,
+        "model": link.model,
+        "app_version": link.app_version,
+        "subscribed": link.subscribed,
         "learnt_via": link.learnt_via,
         "last_via": link.last_via,
         "first_seen": link.first_seen.isoformat() + "Z",
@@ -152,7 +153,9 @@ def record_external_id():
 @devices_bp.get("/devices")
 @login_required
 def my_devices():
-    return render_template("devices/list.html", links=devices.links_of(current_user.id))
+    links = devices.links_of(current_user.id)
+    shared = devices.sharing([link.device_id for link in links], current_user.id)
+    return render_template("devices/list.html", links=links, shared=shared)
 
 
 @devices_bp.post("/devices/<int:device_id>/remove")

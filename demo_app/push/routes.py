@@ -12,6 +12,7 @@ from .. import throttle
 from ..accounts import find_by_email
 from ..devices import targets_of
 from ..extensions import db
+from ..links import site_url
 from ..models import Job, Message, utcnow
 from . import bp, client
 from .forms import MessageForm, SendForm
@@ -42,10 +43,10 @@ def send_to_me():
     form.target.choices = _target_choices(targets)
     results = None
     if form.validate_on_submit():
-        limit = current_app.config["SEND_LIMIT_PER_MINUTE"]
         key = f"send:{current_user.id}"
-        if throttle.over_limit([key], limit, WINDOW):
-            wait = throttle.retry_after(key, WINDOW)
+        wait = _throttled(key, "SEND_LIMIT_PER_MINUTE")
+        if wait:
+            limit = current_app.config["SEND_LIMIT_PER_MINUTE"]
             flash(
                 f"You have sent {limit} pushes in the last minute. Wait {wait} s and try again.",
                 "error",
@@ -58,6 +59,7 @@ def send_to_me():
             results = send_to(
                 current_user, form.target.data, title=form.title.data, message=form.message.data,
                 url=form.url.data or None, data={"kind": "send-to-me"}, targets=targets,
+                deadline=current_app.config["ONESIGNAL_DEADLINE"],
             )  # fmt: skip
         except NotYourDevice:
             abort(404, "You have no such device.")
@@ -93,6 +95,11 @@ def _unread_count() -> int:
 def inbox():
     form = MessageForm()
     if form.validate_on_submit():
+        wait = _throttled(f"message:{current_user.id}", "MESSAGE_LIMIT_PER_MINUTE")
+        if wait:
+            flash(f"You have sent many messages in the last minute. Wait {wait} s and try again.",
+                  "error")  # fmt: skip
+            return _inbox_page(form), 429
         recipient = find_by_email(form.recipient.data)
         if recipient is None:
             form.recipient.errors.append("No user has that email.")
@@ -101,8 +108,21 @@ def inbox():
                 "Send it to someone else: a push to yourself is “Send to me”."
             )
         else:
+            throttle.record(f"message:{current_user.id}")
             _send_message(recipient, form.body.data)
             return redirect(url_for("push.inbox"))
+    return _inbox_page(form)
+
+
+def _throttled(key: str, setting: str) -> int:
+    """Seconds to wait when `key` has used up its per-minute `setting`, else 0."""
+    limit = current_app.config[setting]
+    if limit > 0 and throttle.over_limit([key], limit, WINDOW):
+        return throttle.retry_after(key, WINDOW)
+    return 0
+
+
+def _inbox_page(form):
     received = db.session.scalars(
         sa.select(Message)
         .options(so.joinedload(Message.sender))
@@ -130,8 +150,9 @@ def _send_message(recipient, body: str) -> None:
     results = send_to(
         recipient, target if target in ("devices", "external_id") else "devices",
         title=f"Message from {current_user.email}", message=body[:200],
-        url=url_for("push.message", message_id=message.id, _external=True),
+        url=site_url("push.message", message_id=message.id),
         data={"kind": "message", "message_id": message.id}, kind="message", sender=current_user,
+        deadline=current_app.config["ONESIGNAL_DEADLINE"],
     )  # fmt: skip
     # The sender learns whether the phone rang, not the recipient's device ids.
     if any(r.ok for r in results):
@@ -177,7 +198,7 @@ def orders():
         order = f"PL-{secrets.randbelow(90000) + 10000}"
         db.session.add(
             Job(kind="order_delivered", user_id=current_user.id,
-                payload={"order": order, "url": url_for("push.orders", _external=True)},
+                payload={"order": order, "url": site_url("push.orders")},
                 run_at=utcnow() + dt.timedelta(seconds=delay))
         )  # fmt: skip
         db.session.commit()

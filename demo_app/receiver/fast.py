@@ -23,13 +23,16 @@ class ReceiverMiddleware:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path != "/register" and not path.startswith("/register/"):
+        if path.startswith("/r/"):
+            label, token = None, path[len("/r/") :]
+        elif path == "/register" or path.startswith("/register/"):
+            label, token = (None if path == "/register" else path[len("/register/") :]), None
+        else:
             return self.wsgi_app(environ, start_response)
         request = Request(environ)
-        label = None if request.path == "/register" else request.path[len("/register/") :]
         with self.app.app_context():
             try:
-                response = receive(request, label)
+                response = receive(request, label, token)
             except Exception:  # noqa: BLE001 - answer like Flask's own 500 handler
                 self.app.logger.exception("Unhandled error in the receiver")
                 response = self.app.json.response({"error": MESSAGES[500], "status": 500})

@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 
 import sqlalchemy as sa
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request
+from flask_login import current_user
 from flask_login.utils import decode_cookie
+from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Request
+from werkzeug.wsgi import get_host
 
-from .. import devices
+from .. import devices, throttle
 from ..database import bind, raw_transaction, write_lock
 from ..extensions import csrf, db
-from ..models import Capture, User, utcnow
+from ..links import site_url
+from ..models import Capture, Endpoint, User, utcnow
 from ..security import SECURITY_HEADERS, touch_last_seen
 from . import bp
 from .masking import mask_headers
@@ -41,6 +46,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 CHUNK = 64 * 1024
 DRAIN_CAP = 256 * 1024 * 1024  # stop counting an oversized body after this
 PRUNE_EVERY = 500
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @bp.route("/register", defaults={"label": None}, methods=METHODS)
@@ -51,6 +57,12 @@ def register(label: str | None):
     # fast.py) before Flask routes them; this route serves url_for() and any
     # setup without the middleware.
     return receive(request._get_current_object(), label)
+
+
+@bp.route("/r/<path:token>", methods=METHODS, endpoint="endpoint")
+@csrf.exempt
+def endpoint_receiver(token: str):
+    return receive(request._get_current_object(), None, token)
 
 
 def read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
@@ -112,8 +124,11 @@ def sender(request: Request) -> tuple[int | None, str | None]:
         return None, None
 
 
-def receive(request: Request, label: str | None) -> Response:
-    """Record one request and answer it; runs inside an app context."""
+def receive(request: Request, label: str | None, token: str | None = None) -> Response:
+    """Record one request and answer it; runs inside an app context.
+
+    `label` is the free label of `/register/<label>`; `token` the private
+    endpoint of `/r/<token>`."""
     config = current_app.config
     limit = config["REGISTER_MAX_BYTES"]
     body, size = read_body(request, limit)
@@ -140,27 +155,40 @@ def receive(request: Request, label: str | None) -> Response:
         "problems": [],
         "session_hash": None,
         "user_id": None,
+        "endpoint_id": None,
     }
     session_value = cookie_value(cookie_headers, config.get("SESSION_COOKIE_NAME", "session"))
     if session_value:
         record["session_hash"] = hashlib.sha256(session_value.encode()).hexdigest()
-    result, error_body = _judge(request, record, label, body, size, limit, content_type)
+    endpoint_id = _endpoint_id(token)
+    record["endpoint_id"] = endpoint_id
+    result, error_body = _judge(request, record, label, token, endpoint_id, body, size, limit,
+                                content_type)  # fmt: skip
     user_id, user_email = sender(request)
     record["user_id"] = user_id
     masked_headers = mask_headers(headers, current_app)
     record["search_text"] = _search_text(record, masked_headers, body)
 
-    logged = True
     try:
-        append_to_log(record, masked_headers, body)
-    except OSError as error:
-        logged = False
-        current_app.logger.error("capture log not writable: %s", error)
-        record["problems"].append("The capture log could not be written.")
-
-    capture_id, device_id = _save(record, body, result, user_id)
+        saved = _save(record, body, result, user_id)
+    except Throttled as over:
+        response = _json(
+            {
+                "error": f"Too many requests from {record['remote_addr']}: this receiver takes "
+                f"{config['REGISTER_LIMIT_PER_MINUTE']} a minute from one address "
+                "(REGISTER_LIMIT_PER_MINUTE). This one was counted, not stored.",
+                "retry_after": over.retry_after,
+            },
+            429,
+        )
+        response.headers["Retry-After"] = str(over.retry_after)
+        return response
+    capture_id, device_id = saved
     if capture_id is None:
-        if not logged:
+        try:
+            append_to_log(record, masked_headers, body)
+        except OSError as error:
+            current_app.logger.error("capture log not writable: %s", error)
             return _json({"error": "The capture could not be stored. Try again."}, 503)
         kept = {
             "stored": "log only",
@@ -183,6 +211,28 @@ def receive(request: Request, label: str | None) -> Response:
     return response
 
 
+def _host_trusted(request: Request) -> bool:
+    trusted = current_app.config["TRUSTED_HOSTS"]
+    if not trusted:
+        return True
+    try:
+        get_host(request.environ, trusted)
+    except SecurityError:
+        return False
+    return True
+
+
+def _endpoint_id(token: str | None) -> int | None:
+    """The id of the endpoint `token` names; None for the shared /register."""
+    if token is None or not TOKEN_RE.match(token):
+        return None
+    try:
+        return db.session.scalar(sa.select(Endpoint.id).where(Endpoint.token == token))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
 def _json(body: dict, status: int = 200) -> Response:
     response = current_app.json.response(body)
     response.status_code = status
@@ -190,12 +240,20 @@ def _json(body: dict, status: int = 200) -> Response:
     return response
 
 
-def _judge(request: Request, record: dict, label, body, size: int, limit: int, content_type: str):
+def _judge(request: Request, record: dict, label, token, endpoint_id, body, size: int,
+           limit: int, content_type: str):  # fmt: skip
     """Decide what the request is (ok, rejected, too large, unparsable) and fill
     the record in; (parse result or None, error body for a 4xx or None)."""
+    rejected = None
     if label is not None and not LABEL_RE.match(label):
-        message = "A label is 1 to 64 letters, digits, - or _."
-        record.update(status="rejected", http_status=400, problems=[message])
+        rejected = 400, "A label is 1 to 64 letters, digits, - or _."
+    elif token is not None and endpoint_id is None:
+        rejected = 404, "No receiver endpoint has this URL: it was deleted or given a new URL."
+    elif not _host_trusted(request):
+        rejected = 400, "This site does not answer to that Host header (TRUSTED_HOSTS)."
+    if rejected:
+        status, message = rejected
+        record.update(status="rejected", http_status=status, problems=[message])
         return None, {"error": message}
     if request.method != "POST":
         message = f"{request.method} is not accepted here: the app POSTs JSON to this URL."
@@ -219,25 +277,43 @@ def _judge(request: Request, record: dict, label, body, size: int, limit: int, c
     return result, result.error
 
 
+class Throttled(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
 def _save(record, body, result, user_id) -> tuple[int | None, int | None]:
-    """Device, link and capture in one transaction: (capture id, device id). If
-    that fails, the capture alone (without the parsed copy) is tried; a capture
-    id of None means the database is down. Straight on a DBAPI connection of
-    its own: the receiver is the hot path and needs no ORM objects."""
+    """Count the sender's address, then device, link and capture, in one
+    transaction: (capture id, device id). Over the per-address limit, only the
+    count is kept and Throttled is raised. If the write fails, the capture
+    alone (without the parsed copy) is tried; a capture id of None means the
+    database is down. Straight on a DBAPI connection of its own: the receiver
+    is the hot path and needs no ORM objects."""
     fields = {**record, "body": body, "device_id": None}
+    per_minute = current_app.config["REGISTER_LIMIT_PER_MINUTE"]
     db.session.rollback()  # the sender lookup's read transaction, if any
     try:
         capture = bind(INSERT_CAPTURE, fields)  # JSON encoding before the lock
         with write_lock(), raw_transaction() as conn:
-            device_id = None
-            if result is not None and result.info is not None:
-                device_id = devices.upsert_device(conn, result.info, result.parsed)
-                if device_id is not None and user_id is not None:
-                    devices.link(conn, user_id, device_id, "registration")
-            capture_id = conn.execute(capture, {"device_id": device_id}).scalar_one()
-        return capture_id, device_id
+            retry_after = (
+                throttle.count_request(conn, record["remote_addr"], per_minute)
+                if per_minute > 0
+                else 0
+            )
+            device_id = capture_id = None
+            if not retry_after:
+                if result is not None and result.info is not None:
+                    device_id = devices.upsert_device(conn, result.info)
+                    if device_id is not None and user_id is not None:
+                        devices.link(conn, user_id, device_id, "registration", result.info,
+                                     result.parsed)  # fmt: skip
+                capture_id = conn.execute(capture, {"device_id": device_id}).scalar_one()
     except (sa.exc.SQLAlchemyError, TypeError, ValueError) as error:
         current_app.logger.warning("capture not saved with device: %s", type(error).__name__)
+    else:
+        if retry_after:
+            raise Throttled(retry_after)
+        return capture_id, device_id
     fields["parsed"] = None
     fields["problems"] = [*fields["problems"], "The device or parsed body could not be saved."]
     try:
@@ -301,21 +377,28 @@ def _prune_quietly(app) -> None:
 
 @bp.get("/receiver", endpoint="help")
 def help_page():
-    base = url_for("receiver.register", _external=True)
+    from ..endpoints.service import endpoints_of
+
+    shared_url = site_url("receiver.register")
+    mine = endpoints_of(current_user.id) if current_user.is_authenticated else []
+    register_url = site_url("receiver.endpoint", token=mine[0].token) if mine else shared_url
     config_json = json.dumps(
         {
             "registration": {
                 "active": True,
-                "endpoints": [{"url": base, "urlRegex": ".*", "dataType": "onesignal"}],
+                "endpoints": [{"url": register_url, "urlRegex": ".*", "dataType": "onesignal"}],
             }
         },
         indent=2,
     )
     return render_template(
         "receiver/help.html",
-        register_url=base,
+        register_url=register_url,
+        shared_url=shared_url,
+        endpoint=mine[0] if mine else None,
         config_json=config_json,
         max_bytes=current_app.config["REGISTER_MAX_BYTES"],
         max_count=current_app.config["CAPTURE_MAX_COUNT"],
         max_days=current_app.config["CAPTURE_MAX_DAYS"],
+        per_minute=current_app.config["REGISTER_LIMIT_PER_MINUTE"],
     )

@@ -1,34 +1,43 @@
-"""Keeping captures: one JSON line in the capture log, one row in the database.
+"""Keeping captures: a row in the database, or a line in the fallback log.
 
-The log line is written first, so a capture survives a database that is down
-or fails mid-write; `flask --app wsgi captures import-log` loads such lines
-later. Secrets (session cookies, Authorization) are masked in the log.
+When the database cannot take a capture (down, or failing mid-write) it is
+appended to the capture log as one JSON line instead, secrets masked, and the
+sender is told so; `flask --app wsgi captures import-log` loads such lines
+later. The log is written only then, so it holds no second copy of what the
+database keeps, and retention covers it too: it is rotated at
+CAPTURE_LOG_MAX_BYTES, `captures prune` applies CAPTURE_MAX_DAYS and
+CAPTURE_MAX_COUNT to it, and an import never brings back a capture that
+retention or a person deleted.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import glob
 import json
 import os
+import secrets
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Capture, User, utcnow
+from ..models import Capture, CaptureTombstone, Endpoint, User, utcnow
 from .masking import mask_cookies
 
 CAPTURE_FIELDS = (
     "received_at", "method", "path", "label", "query_string", "remote_addr", "content_type",
     "headers", "cookies", "body_size", "parsed", "platform", "status", "http_status",
-    "problems", "session_hash", "user_id", "log_key", "search_text",
+    "problems", "session_hash", "user_id", "endpoint_id", "log_key", "search_text",
 )  # fmt: skip
 
 
 def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> None:
     """One line, one write() on an O_APPEND descriptor: lines from several
-    workers never interleave."""
+    workers never interleave. A line that would take the log past
+    CAPTURE_LOG_MAX_BYTES rotates it to `<log>.1` first (replacing the previous
+    one), so the two never hold more than twice that."""
     line = {k: record.get(k) for k in CAPTURE_FIELDS}
     line["received_at"] = record["received_at"].isoformat()
     line["headers"] = masked_headers
@@ -36,6 +45,11 @@ def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> Non
     line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None
     data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
     path = current_app.config["CAPTURE_LOG"]
+    _rotate_if_full(path, current_app.config["CAPTURE_LOG_MAX_BYTES"], len(data))
+    _append(path, data)
+
+
+def _append(path: str, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, data)
@@ -43,43 +57,120 @@ def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> Non
         os.close(fd)
 
 
+def _rotate_if_full(path: str, max_bytes: int, incoming: int) -> None:
+    """Rotate before a line that would take the log past `max_bytes`."""
+    try:
+        if max_bytes > 0 and os.stat(path).st_size + incoming > max_bytes:
+            os.replace(path, path + ".1")
+    except FileNotFoundError:
+        pass  # not written yet, or another worker rotated it just now
+
+
+def _claim(path: str) -> list[str]:
+    """Move the log and its rotated part out of the writers' way (atomic
+    renames: a worker appending meanwhile starts a new log) and return the
+    claimed files, oldest first, with any left by an interrupted run."""
+    claimed = sorted(glob.glob(glob.escape(path) + ".claimed-*"))
+    for source in (path + ".1", path):
+        target = f"{path}.claimed-{utcnow():%Y%m%d%H%M%S%f}-{secrets.token_hex(3)}"
+        try:
+            os.replace(source, target)
+        except FileNotFoundError:
+            continue
+        claimed.append(target)
+    return claimed
+
+
 def read_log(path: str):
-    """Yield capture records from the log; a torn last line is skipped."""
+    """Yield capture records from one log file; a torn line is skipped."""
     try:
         handle = open(path, encoding="ascii", errors="replace")  # noqa: SIM115
     except FileNotFoundError:
         return
     with handle:
         for line in handle:
-            try:
-                data = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(data, dict) or not data.get("log_key"):
-                continue
-            body = data.pop("body_b64", None)
-            data["body"] = base64.b64decode(body) if body is not None else None
-            data["received_at"] = dt.datetime.fromisoformat(data["received_at"])
-            yield data
+            record = _parse_line(line)
+            if record is not None:
+                yield record
+
+
+def _parse_line(line: str) -> dict | None:
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict) or not data.get("log_key"):
+            return None
+        body = data.pop("body_b64", None)
+        data["body"] = base64.b64decode(body) if body is not None else None
+        data["received_at"] = dt.datetime.fromisoformat(data["received_at"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    return data
+
+
+def _cutoff(max_days: int) -> dt.datetime | None:
+    return utcnow() - dt.timedelta(days=max_days) if max_days > 0 else None
 
 
 def import_log(path: str) -> tuple[int, int]:
-    """Load every logged capture missing from the database. Returns (added, seen)."""
+    """Load the logged captures the database is missing, then remove the log.
+
+    Skipped: captures already stored, those deleted since (tombstones) and
+    those older than CAPTURE_MAX_DAYS; retention runs afterwards, so nothing
+    beyond CAPTURE_MAX_COUNT stays either. Returns (added, seen)."""
+    config = current_app.config
+    cutoff = _cutoff(config["CAPTURE_MAX_DAYS"])
     added = seen = 0
-    for record in read_log(path):
-        seen += 1
-        exists = db.session.scalar(
-            sa.select(Capture.id).where(Capture.log_key == record["log_key"])
-        )
-        if exists:
-            continue
-        fields = {k: record.get(k) for k in (*CAPTURE_FIELDS, "body")}
-        if fields.get("user_id") and not db.session.get(User, fields["user_id"]):
-            fields["user_id"] = None
-        db.session.add(Capture(**fields))
-        db.session.commit()
-        added += 1
+    for claimed in _claim(path):
+        for record in read_log(claimed):
+            seen += 1
+            if cutoff is not None and record["received_at"] < cutoff:
+                continue
+            if _known(record["log_key"]):
+                continue
+            fields = {k: record.get(k) for k in (*CAPTURE_FIELDS, "body")}
+            if fields.get("endpoint_id") and not db.session.get(Endpoint, fields["endpoint_id"]):
+                continue  # its endpoint was deleted, and its captures with it
+            if fields.get("user_id") and not db.session.get(User, fields["user_id"]):
+                fields["user_id"] = None
+            db.session.add(Capture(**fields))
+            db.session.commit()
+            added += 1
+        os.unlink(claimed)
+    if added:
+        prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
     return added, seen
+
+
+def _known(log_key: str) -> bool:
+    stored = sa.select(Capture.id).where(Capture.log_key == log_key)
+    deleted = sa.select(CaptureTombstone.log_key).where(CaptureTombstone.log_key == log_key)
+    return db.session.execute(sa.union_all(stored, deleted).limit(1)).first() is not None
+
+
+def prune_log(path: str, max_count: int, max_days: int) -> int:
+    """Apply retention to the log: lines older than `max_days` go, and all but
+    the newest `max_count`. Returns how many lines were dropped."""
+    cutoff = _cutoff(max_days)
+    kept: list[tuple[dt.datetime, str]] = []
+    dropped = 0
+    claimed = _claim(path)
+    for name in claimed:
+        with open(name, encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                record = _parse_line(line)
+                if record is None or (cutoff is not None and record["received_at"] < cutoff):
+                    dropped += 1
+                    continue
+                kept.append((record["received_at"], line if line.endswith("\n") else line + "\n"))
+    if max_count > 0 and len(kept) > max_count:
+        kept.sort(key=lambda item: item[0])
+        dropped += len(kept) - max_count
+        kept = kept[-max_count:]
+    if kept:
+        _append(path, "".join(line for _, line in kept).encode("ascii"))
+    for name in claimed:
+        os.unlink(name)
+    return dropped
 
 
 def prune(max_count: int, max_days: int) -> int:
@@ -98,5 +189,19 @@ def prune(max_count: int, max_days: int) -> int:
             removed += db.session.execute(
                 sa.delete(Capture).where(Capture.id <= newest - max_count)
             ).rowcount
+    if max_days > 0:
+        # a deleted capture older than this is refused by the import anyway
+        db.session.execute(sa.delete(CaptureTombstone).where(CaptureTombstone.removed_at < cutoff))
     db.session.commit()
     return removed
+
+
+def delete_captures(where) -> int:
+    """Delete the captures matching `where`, remembering their log keys so
+    `captures import-log` never brings them back. The caller commits."""
+    db.session.execute(
+        sa.insert(CaptureTombstone).from_select(
+            ["log_key"], sa.select(Capture.log_key).where(where, Capture.log_key.is_not(None))
+        )
+    )
+    return db.session.execute(sa.delete(Capture).where(where)).rowcount

@@ -1,0 +1,139 @@
+"""Pages to create, share and delete private receiver endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import throttle
+from ..links import site_url
+from . import bp, service
+from .forms import EndpointForm, ShareForm
+
+SHARE_WINDOW = dt.timedelta(hours=1)
+SHARE_MISSES_PER_HOUR = 20
+
+
+def _mine_or_404(endpoint_id: int, *, owner: bool = False):
+    """The endpoint if the viewer may see it (owner only when `owner`)."""
+    endpoint = service.visible_endpoint(endpoint_id, current_user)
+    if endpoint is None or (owner and endpoint.owner_id != current_user.id):
+        abort(404, "You have no endpoint with that id.")
+    return endpoint
+
+
+@bp.route("/endpoints", methods=["GET", "POST"])
+@login_required
+def index():
+    form = EndpointForm()
+    if form.validate_on_submit():
+        try:
+            endpoint = service.create(current_user, form.name.data)
+        except service.EndpointError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(f"Endpoint “{endpoint.name}” created. Paste its URL into your app.", "success")
+            return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+    return render_template(
+        "endpoints/index.html", form=form, endpoints=service.endpoints_of(current_user.id)
+    )
+
+
+@bp.get("/endpoints/<int:endpoint_id>")
+@login_required
+def detail(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id)
+    return render_template(
+        "endpoints/detail.html",
+        endpoint=endpoint,
+        url=receiver_url(endpoint),
+        rename_form=EndpointForm(name=endpoint.name),
+        share_form=ShareForm(),
+        owner=endpoint.owner_id == current_user.id,
+    )
+
+
+def receiver_url(endpoint) -> str:
+    return site_url("receiver.endpoint", token=endpoint.token)
+
+
+@bp.post("/endpoints/<int:endpoint_id>/rename")
+@login_required
+def rename(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    form = EndpointForm()
+    if form.validate_on_submit():
+        try:
+            service.rename(endpoint, form.name.data)
+            flash("Renamed.", "success")
+        except service.EndpointError as error:
+            flash(str(error), "error")
+    else:
+        flash("Give the endpoint a name of up to 80 characters.", "error")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+
+
+@bp.post("/endpoints/<int:endpoint_id>/new-url")
+@login_required
+def new_url(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    service.new_url(endpoint)
+    flash("The endpoint has a new URL; the old one now answers 404. Update your app.", "success")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+
+
+@bp.post("/endpoints/<int:endpoint_id>/delete")
+@login_required
+def delete(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    name = endpoint.name
+    removed = service.delete(endpoint)
+    flash(f"Endpoint “{name}” and its {removed} captures were deleted.", "success")
+    return redirect(url_for("endpoints.index"))
+
+
+@bp.post("/endpoints/<int:endpoint_id>/share")
+@login_required
+def share(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    form = ShareForm()
+    if not form.validate_on_submit():
+        flash("Enter your teammate's email.", "error")
+        return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+    # Asking for an email that has no account says so (the owner needs to
+    # know), so misses are limited: nobody can list the site's accounts.
+    key = f"share-miss:{current_user.id}"
+    if throttle.over_limit([key], SHARE_MISSES_PER_HOUR, SHARE_WINDOW):
+        abort(429, "Too many shares to unknown emails in the last hour. Try again later.")
+    try:
+        user = service.share(endpoint, form.email.data)
+    except service.EndpointError as error:
+        if "No account" in str(error):
+            throttle.record(key)
+        flash(str(error), "error")
+    else:
+        flash(f"Shared with {user.email}: they now see this endpoint's captures.", "success")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+
+
+@bp.post("/endpoints/<int:endpoint_id>/members/<int:user_id>/remove")
+@login_required
+def unshare(endpoint_id: int, user_id: int):
+    """The owner removes a member, or a member leaves."""
+    endpoint = _mine_or_404(endpoint_id)
+    if current_user.id not in (endpoint.owner_id, user_id) or not service.unshare(
+        endpoint, user_id
+    ):
+        abort(404, "That person is not a member of this endpoint.")
+    if user_id == current_user.id:
+        flash(f"You left “{endpoint.name}”.", "success")
+        return redirect(url_for("endpoints.index"))
+    flash("Removed: they no longer see this endpoint's captures.", "success")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+
+
+@bp.app_context_processor
+def endpoint_helpers():
+    return {"endpoint_url": receiver_url}
