@@ -413,3 +413,61 @@ def test_push_inactive_cli(app, runner, alice, standin):
     assert "sent\talice@example.com" in real.output
     assert len(standin.requests) == 1
     assert standin.requests[0]["body"]["data"] == {"kind": "re-engagement"}
+
+
+def test_a_long_retry_after_goes_to_the_job_runner(client, alice, standin, app):
+    """A web request never sleeps through OneSignal's Retry-After past its
+    deadline (gunicorn would kill the worker at 30 s): the same request, same
+    idempotency key, is handed to the job runner."""
+    app.config.update(ONESIGNAL_DEADLINE=3.0)
+    standin.queue(
+        Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "30"})
+    )
+    started = time.monotonic()
+    page = send(client, alice).get_data(as_text=True)
+    assert time.monotonic() - started < 3.0
+    assert "sent again in 30 s by the background runner" in page
+    assert len(standin.requests) == 1
+    with app.app_context():
+        job = db.session.scalar(sa.select(Job).where(Job.kind == "push_retry"))
+        assert (
+            job is not None
+            and job.payload["body"]["idempotency_key"]
+            == (standin.requests[0]["body"]["idempotency_key"])
+        )
+        job.run_at = job.created_at  # due now
+        db.session.commit()
+        assert run_due_jobs() == 1
+        assert db.session.get(Job, job.id).status == "done"
+        outcomes = db.session.scalars(sa.select(PushLog.outcome).order_by(PushLog.id)).all()
+    assert outcomes == ["rate_limited", "sent"]
+    first, second = standin.requests
+    assert first["body"]["idempotency_key"] == second["body"]["idempotency_key"]
+
+
+def test_send_has_a_total_deadline(client, alice, standin, app):
+    """Several slow answers cannot add up past the deadline."""
+    app.config.update(ONESIGNAL_DEADLINE=2.5, ONESIGNAL_TIMEOUT=1.0, ONESIGNAL_MAX_RETRIES=4)
+    standin.queue(*[Reply(503, {"errors": ["busy"]}, headers={"Retry-After": "0"}, delay=0.9)] * 5)
+    started = time.monotonic()
+    send(client, alice)
+    assert time.monotonic() - started < 3.0  # five answers would take 4.5 s
+    assert len(standin.requests) <= 3
+
+
+def test_messages_are_throttled_like_send_to_me(client, alice, standin, app):
+    app.config["MESSAGE_LIMIT_PER_MINUTE"] = 3
+    for i in range(3):
+        response = client.post(
+            "/messages",
+            data={"recipient": "bob@example.com", "body": f"m{i}", "csrf_token": alice.token()},
+        )
+        assert response.status_code == 302
+    over = client.post(
+        "/messages",
+        data={"recipient": "bob@example.com", "body": "m4", "csrf_token": alice.token()},
+    )
+    assert over.status_code == 429
+    assert "Wait" in over.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 3

@@ -2,8 +2,11 @@
 
 POST {ONESIGNAL_API_URL}/notifications with `Authorization: Key <App API key>`.
 Bounded retries for 429 and 5xx only, honouring Retry-After and reusing the
-same idempotency key, so a retried request is never delivered twice. The API
-key is never put in a result, a log line or an error message.
+same idempotency key, so a retried request is never delivered twice. A send
+made during a web request has a total deadline (ONESIGNAL_DEADLINE, well under
+gunicorn's worker timeout): a wait that would pass it is not slept but handed
+back (`SendResult.retry_after`) for the job runner to retry. The API key is
+never put in a result, a log line or an error message.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class SendResult:
     request_shown: dict | None = None
     attempts: int = 0
     duration_ms: float = 0.0
+    # seconds OneSignal asked us to wait before a retry that did not fit the deadline
+    retry_after: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,8 +104,11 @@ def shown_request(body: dict) -> dict:
     }
 
 
-def send(body: dict) -> SendResult:
-    """Send one notification request (retrying 429/5xx) and explain the answer."""
+def send(body: dict, deadline: float | None = None) -> SendResult:
+    """Send one notification request (retrying 429/5xx) and explain the answer.
+
+    `deadline`: seconds the whole send may take, waits and retries included;
+    None (the job runner) means only the retry count bounds it."""
     shown = shown_request(body)
     if not configured():
         return SendResult(
@@ -120,14 +128,14 @@ def send(body: dict) -> SendResult:
     retries = max(0, int(config["ONESIGNAL_MAX_RETRIES"]))
     started = time.perf_counter()
     attempts = 0
+    retry_after = None
     while True:
         attempts += 1
+        wait = timeout if deadline is None else min(timeout, _left(started, deadline))
         try:
-            response = _session().post(shown["url"], json=body, headers=headers, timeout=timeout)
+            response = _session().post(shown["url"], json=body, headers=headers, timeout=wait)
         except requests.Timeout:
-            result = SendResult(
-                "timeout", f"Not sent: OneSignal did not answer within {timeout:g} s."
-            )
+            result = SendResult("timeout", f"Not sent: OneSignal did not answer within {wait:g} s.")
             break
         except requests.RequestException as error:
             result = SendResult(
@@ -138,14 +146,23 @@ def send(body: dict) -> SendResult:
             break
         retryable = response.status_code == 429 or response.status_code >= 500
         if retryable and attempts <= retries:
-            time.sleep(_retry_delay(response, attempts))
-            continue
+            delay = _retry_delay(response, attempts)
+            # the wait plus a short attempt must fit in what is left
+            if deadline is None or delay + 1.0 < _left(started, deadline):
+                time.sleep(delay)
+                continue
+            retry_after = delay
         result = interpret(response)
         break
+    result.retry_after = retry_after
     result.attempts = attempts
     result.request_shown = shown
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
+
+
+def _left(started: float, deadline: float) -> float:
+    return max(0.1, deadline - (time.perf_counter() - started))
 
 
 def _retry_delay(response: requests.Response, attempt: int) -> float:

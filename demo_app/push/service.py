@@ -6,11 +6,13 @@ By external id (strategy 2): OneSignal finds the devices the app set it on.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from ..devices import targets_of
 from ..extensions import db
-from ..models import PushLog, User
+from ..models import Job, PushLog, User, utcnow
 from . import client
 
 TARGETS = ("devices", "external_id")
@@ -45,8 +47,11 @@ def resolve_target(user: User, target: str, targets=None) -> tuple[str, list[str
 
 def send_to(user: User, target: str, *, title: str, message: str, url: str | None = None,
             data: dict | None = None, kind: str = "send-to-me",
-            sender: User | None = None, targets=None) -> list[client.SendResult]:  # fmt: skip
-    """Send to `user` and log each request under `sender` (default: `user`)."""
+            sender: User | None = None, targets=None,
+            deadline: float | None = None) -> list[client.SendResult]:  # fmt: skip
+    """Send to `user` and log each request under `sender` (default: `user`).
+
+    `deadline`: the seconds a web request may spend on it (see client.send)."""
     target_kind, ids = resolve_target(user, target, targets)
     if not ids:
         what = "no external id" if target_kind == "external_id" else "no linked device"
@@ -65,10 +70,34 @@ def send_to(user: User, target: str, *, title: str, message: str, url: str | Non
             subscription_ids=chunk if target_kind != "external_id" else None,
             external_ids=chunk if target_kind == "external_id" else None,
         )  # fmt: skip
-        result = client.send(body)
+        result = client.send(body, deadline)
         _log(sender or user, kind, target_kind, chunk, body, result)
+        if result.retry_after is not None:
+            _retry_later(sender or user, kind, target_kind, chunk, body, result)
         results.append(result)
     return results
+
+
+def _retry_later(user: User, kind, target_kind, ids, body, result: client.SendResult) -> None:
+    """OneSignal asked for a longer wait than a web request can afford: the job
+    runner sends the same request (same idempotency key) when it is over."""
+    delay = max(1.0, result.retry_after or 0)
+    db.session.add(
+        Job(kind="push_retry", user_id=user.id, run_at=utcnow() + dt.timedelta(seconds=delay),
+            payload={"body": body, "kind": kind, "target_kind": target_kind, "ids": list(ids)})
+    )  # fmt: skip
+    db.session.commit()
+    result.summary += f" It will be sent again in {delay:g} s by the background runner."
+
+
+def retry(job) -> None:
+    """The job runner's half of `_retry_later`: no deadline but the retry count."""
+    payload = job.payload
+    result = client.send(payload["body"])
+    user = db.session.get(User, job.user_id)
+    if user is not None:
+        _log(user, payload["kind"], payload["target_kind"], payload["ids"], payload["body"], result)
+    job.payload = {**payload, "push": result.outcome, "summary": result.summary}
 
 
 def _log(user: User, kind, target_kind, ids, body, result: client.SendResult) -> None:

@@ -96,7 +96,13 @@ def order_delivered(job: Job) -> None:
     job.payload = {**job.payload, "push": results[0].outcome, "summary": results[0].summary}
 
 
-HANDLERS = {"order_delivered": order_delivered}
+def push_retry(job: Job) -> None:
+    from .service import retry
+
+    retry(job)
+
+
+HANDLERS = {"order_delivered": order_delivered, "push_retry": push_retry}
 
 
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
