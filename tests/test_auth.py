@@ -7,7 +7,7 @@ from demo_app.extensions import db
 from demo_app.models import User
 from demo_app.security import is_safe_next
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import PASSWORD, AuthActions, csrf_from
 
 
 def test_signup_creates_hashed_account_and_logs_in(client, app):
@@ -211,3 +211,118 @@ def test_profile_edits_external_id_with_validation(client, auth, app):
     response = client.post("/profile", data={"external_id": "alice-42", "csrf_token": token})
     assert response.status_code == 302
     assert "alice-42" in client.get("/profile").get_data(as_text=True)
+
+
+NEW_PASSWORD = "a brand new passphrase"
+COOKIES = ("session", "remember_token")
+
+
+def _cookie_values(client) -> dict:
+    return {name: client.get_cookie(name).value for name in COOKIES if client.get_cookie(name)}
+
+
+def _profile_with(app, name, value):
+    """/profile as seen by another browser that holds only this one cookie."""
+    thief = app.test_client()
+    thief.set_cookie(name, value)
+    return thief.get("/profile")
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_deletes_the_remember_cookie(client, auth):
+    auth.create()
+    auth.login(remember=True)
+    response = auth.logout()
+    [cookie] = [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    ]
+    assert "Expires=Thu, 01 Jan 1970" in cookie
+    assert client.get_cookie("remember_token") is None
+    assert _is_login_redirect(client.get("/profile"))
+
+
+@pytest.mark.parametrize("name", COOKIES)
+def test_cookies_from_before_logout_no_longer_log_in(app, client, auth, name):
+    auth.create()
+    auth.login(remember=True)
+    copied = _cookie_values(client)[name]
+    assert _profile_with(app, name, copied).status_code == 200
+    auth.logout()
+    assert _is_login_redirect(_profile_with(app, name, copied))
+
+
+def test_login_cookie_differs_after_logout(client, auth):
+    """The remember token is not a fixed function of the account."""
+    auth.create()
+    auth.login(remember=True)
+    first = client.get_cookie("remember_token").value
+    auth.logout()
+    auth.login(remember=True)
+    assert client.get_cookie("remember_token").value != first
+
+
+def test_log_out_everywhere_ends_other_browsers(app, client, auth):
+    auth.create()
+    phone = app.test_client()
+    AuthActions(app, phone).login(remember=True)
+    auth.login()
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'action="/logout-everywhere"' in page
+    response = client.post("/logout-everywhere", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert _is_login_redirect(client.get("/profile"))
+    assert _is_login_redirect(phone.get("/profile"))
+
+
+def _change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
+    token = csrf_from(client.get("/profile").get_data(as_text=True))
+    data = {
+        "current_password": current,
+        "new_password": new,
+        "confirm": new if confirm is None else confirm,
+        "csrf_token": token,
+    }
+    return client.post("/profile/password", data=data)
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, auth):
+    auth.create()
+    auth.login(remember=True)
+    before = _cookie_values(client)
+    laptop = app.test_client()
+    AuthActions(app, laptop).login()
+    response = _change_password(client)
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert _is_login_redirect(laptop.get("/profile"))
+    for name, value in before.items():
+        assert _is_login_redirect(_profile_with(app, name, value)), name
+    renewed = client.get_cookie("remember_token").value
+    assert renewed != before["remember_token"]
+    assert _profile_with(app, "remember_token", renewed).status_code == 200
+    assert auth.logout().status_code == 302
+    assert auth.login(password=PASSWORD).status_code == 200  # the old one is refused
+    assert auth.login(password=NEW_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "error"),
+    [
+        ("not my password", NEW_PASSWORD, NEW_PASSWORD, "current password is wrong"),
+        (PASSWORD, NEW_PASSWORD, "something else", "The passwords differ"),
+        (PASSWORD, "short", "short", "8 characters or more"),
+    ],
+)
+def test_password_change_refused(app, client, auth, current, new, confirm, error):
+    auth.create()
+    auth.login()
+    response = _change_password(client, current, new, confirm)
+    assert response.status_code == 200
+    assert error in response.get_data(as_text=True)
+    assert client.get("/profile").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        assert user.check_password(PASSWORD)

@@ -276,3 +276,17 @@ def test_base64_body_round_trip_in_log(app, client):
     client.post("/register", data=raw, content_type="application/octet-stream")
     line = Path(app.config["CAPTURE_LOG"]).read_text().splitlines()[-1]
     assert base64.b64decode(json.loads(line)["body_b64"]) == raw
+
+
+@pytest.mark.parametrize("name", ["session", "remember_token"])
+def test_cookie_from_before_logout_is_anonymous(client, auth, app, name):
+    auth.create()
+    auth.login(remember=True)
+    copied = client.get_cookie(name).value
+    auth.logout()
+    replay = app.test_client()
+    replay.set_cookie(name, copied)
+    response = replay.post("/register", json=IOS_PAYLOAD)
+    assert response.json["user"] == "anonymous"
+    assert response.json["device"]["linked"] is False
+    assert captures(app)[-1].user_id is None

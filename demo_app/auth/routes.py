@@ -3,17 +3,18 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from .. import throttle
-from ..accounts import AccountError, create_user, find_by_email, normalise_email
+from ..accounts import AccountError, change_password, create_user, find_by_email, normalise_email
 from ..errors import error_response
 from ..extensions import db
 from ..models import User, UserDevice
 from ..security import is_safe_next
 from . import bp
-from .forms import ExternalIdForm, LoginForm, SignupForm
+from .forms import ExternalIdForm, LoginForm, PasswordForm, SignupForm
+from .sessions import log_out_everywhere, renew_login, start_login
 
 WINDOW = dt.timedelta(minutes=1)
 
@@ -46,9 +47,7 @@ def login():
             throttle.record(*keys)
             flash("Wrong email or password.", "error")
             return render_template("auth/login.html", form=form), 200
-        # A fresh session at login, so a session fixed before it is worthless.
-        session.clear()
-        login_user(user, remember=form.remember.data)
+        start_login(user, remember=form.remember.data)
         flash("You are logged in.", "success")
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -66,8 +65,7 @@ def signup():
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
-            session.clear()
-            login_user(user)
+            start_login(user, remember=False)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/signup.html", form=form)
@@ -75,9 +73,17 @@ def signup():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
-    flash("You are logged out.", "success")
+    # One session token per account: ending this login ends the others too.
+    log_out_everywhere()
+    flash("You are logged out, here and on your other devices.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    log_out_everywhere()
+    flash("You are logged out on every device. Log in again where you need to.", "success")
     return redirect(url_for("main.index"))
 
 
@@ -101,9 +107,36 @@ def profile():
                 "External id saved. Set it on your device again from the OneSignal page.", "success"
             )
             return redirect(url_for("auth.profile"))
+    return _profile_page(form=form)
+
+
+@bp.post("/profile/password", endpoint="change_password")
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except AccountError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            renew_login(current_user)
+            flash("Password changed. Every other device is logged out.", "success")
+            return redirect(url_for("auth.profile"))
+    return _profile_page(password_form=form)
+
+
+def _profile_page(form=None, password_form=None):
+    if form is None:
+        form = ExternalIdForm(formdata=None, external_id=current_user.external_id)
     links = db.session.scalars(
         sa.select(UserDevice)
         .where(UserDevice.user_id == current_user.id)
         .order_by(UserDevice.last_seen.desc())
     ).all()
-    return render_template("auth/profile.html", form=form, links=links)
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        password_form=password_form or PasswordForm(formdata=None),
+        links=links,
+    )
