@@ -13,6 +13,10 @@ class AccountError(ValueError):
     pass
 
 
+class WrongPassword(AccountError):
+    pass
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -52,7 +56,7 @@ def end_sessions(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password after checking the current one; ends every session."""
     if not user.check_password(current):
-        raise AccountError("Your current password is wrong.")
+        raise WrongPassword("Your current password is wrong.")
     if len(new) < 8:
         raise AccountError("The password must have 8 characters or more.")
     user.set_password(new)

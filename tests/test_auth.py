@@ -1,5 +1,7 @@
 """Accounts: sign-up, login, throttling, safe redirects, logout, profile."""
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -107,13 +109,96 @@ def test_failed_logins_are_throttled(client, auth):
     assert client.get("/profile").status_code == 302
 
 
-def test_throttle_counts_per_email_across_addresses(client, auth):
+def test_owner_logs_in_from_elsewhere_while_an_attacker_is_locked_out(client, app, auth):
     auth.create()
     for i in range(5):
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i}"
-        auth.login(password="bad password")
-    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+        assert auth.login(password=f"guess {i}").status_code == 200
+    assert auth.login(password="guess 5").status_code == 429
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.2"
+    assert AuthActions(app, owner).login().status_code == 302
+
+
+def test_colleague_behind_the_same_address_can_still_log_in(client, app, auth):
+    auth.create()
+    auth.create("bob@example.com")
+    for i in range(5):
+        auth.login(password=f"guess {i}")
     assert auth.login().status_code == 429
+    colleague = app.test_client()  # same office NAT: same address
+    assert AuthActions(app, colleague).login("bob@example.com").status_code == 302
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's idea of now, moved by hand."""
+    from demo_app import throttle
+    from demo_app.models import utcnow
+
+    now = [utcnow()]
+    monkeypatch.setattr(throttle, "utcnow", lambda: now[0])
+
+    def advance(seconds):
+        now[0] += dt.timedelta(seconds=seconds)
+
+    return advance
+
+
+def test_lockout_of_one_pair_grows_and_is_capped(client, auth, clock):
+    auth.create()
+    for i in range(5):
+        assert auth.login(password=f"guess {i}").status_code == 200
+    waits = []
+    for i in range(6):
+        blocked = auth.login()
+        assert blocked.status_code == 429
+        wait = int(blocked.headers["Retry-After"])
+        waits.append(wait)
+        clock(wait)
+        assert auth.login(password=f"more {i}").status_code == 200
+    assert waits == [60, 120, 240, 480, 900, 900]
+
+
+def test_successful_login_clears_the_pair(client, auth, clock):
+    auth.create()
+    for i in range(4):
+        auth.login(password=f"guess {i}")
+    assert auth.login().status_code == 302
+    auth.logout()
+    for i in range(4):
+        assert auth.login(password=f"again {i}").status_code == 200
+
+
+@pytest.mark.parametrize("app_settings", [{"LOGIN_LIMIT_PER_ADDRESS": 8}])
+def test_one_address_has_a_ceiling_over_every_email(client, auth):
+    auth.create()
+    for i in range(8):
+        assert auth.login(f"user{i}@example.com", "guess").status_code == 200
+    blocked = auth.login()  # a new pair, right password: the address waits
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 600
+
+
+def test_lockout_page_links_back_to_login(client, auth):
+    auth.create()
+    for i in range(5):
+        auth.login(password=f"guess {i}")
+    page = auth.login().get_data(as_text=True)
+    card = page[page.index('class="card error-page"') :]
+    card = card[: card.index("</section>")]
+    assert "Too many failed logins" in card
+    assert 'href="/login"' in card
+
+
+def test_wrong_current_password_counts_as_a_failed_login(client, auth):
+    auth.create()
+    auth.login()
+    for i in range(5):
+        assert _change_password(client, current=f"guess {i}").status_code == 200
+    response = _change_password(client)
+    assert response.status_code == 429
+    assert client.get("/profile").status_code == 200  # still logged in, password unchanged
 
 
 def test_throttle_does_not_block_other_accounts_from_other_addresses(client, auth):
