@@ -6,10 +6,14 @@ import sqlalchemy as sa
 
 from .extensions import db
 from .external_id import default_for
-from .models import User
+from .models import User, new_session_token
 
 
 class AccountError(ValueError):
+    pass
+
+
+class WrongPassword(AccountError):
     pass
 
 
@@ -40,3 +44,20 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
         db.session.rollback()
         raise AccountError("An account with that email already exists.") from error
     return user
+
+
+def end_sessions(user: User) -> None:
+    """A new session token: every session and remember-me cookie of this
+    account, on every device, stops working."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; ends every session."""
+    if not user.check_password(current):
+        raise WrongPassword("Your current password is wrong.")
+    if len(new) < 8:
+        raise AccountError("The password must have 8 characters or more.")
+    user.set_password(new)
+    end_sessions(user)

@@ -65,7 +65,11 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "PUSH_TARGET": env.get("PUSH_TARGET", "devices"),
         "ORDER_DELAY_SECONDS": _int(env.get("ORDER_DELAY_SECONDS"), 10),
         "SEND_LIMIT_PER_MINUTE": _int(env.get("SEND_LIMIT_PER_MINUTE"), 10),
-        "LOGIN_LIMIT_PER_MINUTE": _int(env.get("LOGIN_LIMIT_PER_MINUTE"), 5),
+        # LOGIN_LIMIT_PER_MINUTE is the setting's old name, still read.
+        "LOGIN_LIMIT_PER_PAIR": _int(
+            env.get("LOGIN_LIMIT_PER_PAIR") or env.get("LOGIN_LIMIT_PER_MINUTE"), 5
+        ),
+        "LOGIN_LIMIT_PER_ADDRESS": _int(env.get("LOGIN_LIMIT_PER_ADDRESS"), 50),
         "TRUSTED_PROXY_HOPS": _int(env.get("TRUSTED_PROXY_HOPS"), 0),
         "REGISTER_MAX_BYTES": _int(env.get("REGISTER_MAX_BYTES"), 1024 * 1024),
         "CAPTURE_MAX_COUNT": _int(env.get("CAPTURE_MAX_COUNT"), 100_000),

@@ -31,7 +31,8 @@ def wants_json() -> bool:
     )
 
 
-def error_response(code: int, message: str | None = None, **extra):
+def error_response(code: int, message: str | None = None, link: tuple | None = None, **extra):
+    """`link`: (url, text) of the page to go back to, for the HTML answer."""
     message = message or MESSAGES.get(code, "Error")
     if request_ctx.url_adapter is None:
         # The Host header was refused (TRUSTED_HOSTS): no URL can be built,
@@ -43,7 +44,7 @@ def error_response(code: int, message: str | None = None, **extra):
         response = jsonify(error=message, status=code, **extra)
         response.status_code = code
         return response
-    return render_template("error.html", code=code, message=message), code
+    return render_template("error.html", code=code, message=message, link=link), code
 
 
 def message_for(error: HTTPException) -> str | None:

@@ -8,6 +8,7 @@ They are the same device id; this code calls it `subscription_id` everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -25,6 +26,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -37,6 +42,9 @@ class User(UserMixin, db.Model):
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     last_seen_at: so.Mapped[dt.datetime | None] = so.mapped_column(index=True)
+    # Part of every session and remember-me cookie (see get_id); a new value
+    # ends every login made with the old one, on every device.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
 
     device_links: so.Mapped[list[UserDevice]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -47,6 +55,12 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id", kept in the session and the
+        remember-me cookie: security.user_for_id() accepts it only while the
+        account's session token is unchanged."""
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

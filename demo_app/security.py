@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -61,12 +62,40 @@ class SessionInterface(SecureCookieSessionInterface):
         )
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def _split_alt_id(alt_id) -> tuple[int, str] | None:
+    user_id, _, token = str(alt_id or "").partition(":")
     try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        return (int(user_id), token) if token else None
+    except ValueError:
         return None
+
+
+def user_for_id(alt_id: str | None, *columns):
+    """The account a session or remember-me cookie names, while that cookie is
+    current: the alternative id is "<user id>:<session token>" (User.get_id)
+    and a new token ends every cookie made with the old one.
+
+    Without `columns` the User itself; with them, a row of just those columns
+    (the receiver's light read). None for a stale, malformed or unknown id.
+    """
+    parsed = _split_alt_id(alt_id)
+    if parsed is None:
+        return None
+    user_id, token = parsed
+    if columns:
+        statement = sa.select(User.session_token, *columns).where(User.id == user_id)
+        found = db.session.execute(statement).first()
+    else:
+        found = db.session.get(User, user_id)
+    if found is None or not hmac.compare_digest(found.session_token.encode(), token.encode()):
+        return None
+    return found
+
+
+@login_manager.user_loader
+def load_user(alt_id: str) -> User | None:
+    try:
+        return user_for_id(alt_id)
     except sa.exc.SQLAlchemyError:
         # Database down: treat the request as anonymous rather than fail it
         # (the receiver still keeps the capture in its log).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 import time
 
@@ -73,3 +74,27 @@ def count_request(conn, address: str | None, per_minute: int) -> int:
     if hits <= per_minute:
         return 0
     return max(1, int(window + 60 - now + 0.999))
+
+
+def locked_for(
+    key: str, limit: int, first: dt.timedelta, longest: dt.timedelta, memory: dt.timedelta = KEEP
+) -> int:
+    """Seconds `key` must still wait under a growing lockout: from its
+    `limit`-th event within `memory` on, the newest event locks it for `first`,
+    doubled for each event beyond the limit, never longer than `longest`."""
+    events, newest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(ThrottleHit.created_at)).where(
+            ThrottleHit.key == key, ThrottleHit.created_at >= utcnow() - memory
+        )
+    ).one()
+    if events < limit:
+        return 0
+    lock = min(first * 2 ** min(events - limit, 20), longest)
+    left = (newest + lock - utcnow()).total_seconds()
+    return max(0, math.ceil(left))
+
+
+def forget(key: str) -> None:
+    """Drop every counted event of `key` (a successful login clears its failures)."""
+    db.session.execute(sa.delete(ThrottleHit).where(ThrottleHit.key == key))
+    db.session.commit()

@@ -1,5 +1,7 @@
 """Accounts: sign-up, login, throttling, safe redirects, logout, profile."""
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -7,7 +9,7 @@ from demo_app.extensions import db
 from demo_app.models import User
 from demo_app.security import is_safe_next
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import PASSWORD, AuthActions, csrf_from
 
 
 def test_signup_creates_hashed_account_and_logs_in(client, app):
@@ -107,13 +109,96 @@ def test_failed_logins_are_throttled(client, auth):
     assert client.get("/profile").status_code == 302
 
 
-def test_throttle_counts_per_email_across_addresses(client, auth):
+def test_owner_logs_in_from_elsewhere_while_an_attacker_is_locked_out(client, app, auth):
     auth.create()
     for i in range(5):
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i}"
-        auth.login(password="bad password")
-    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+        assert auth.login(password=f"guess {i}").status_code == 200
+    assert auth.login(password="guess 5").status_code == 429
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.2"
+    assert AuthActions(app, owner).login().status_code == 302
+
+
+def test_colleague_behind_the_same_address_can_still_log_in(client, app, auth):
+    auth.create()
+    auth.create("bob@example.com")
+    for i in range(5):
+        auth.login(password=f"guess {i}")
     assert auth.login().status_code == 429
+    colleague = app.test_client()  # same office NAT: same address
+    assert AuthActions(app, colleague).login("bob@example.com").status_code == 302
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's idea of now, moved by hand."""
+    from demo_app import throttle
+    from demo_app.models import utcnow
+
+    now = [utcnow()]
+    monkeypatch.setattr(throttle, "utcnow", lambda: now[0])
+
+    def advance(seconds):
+        now[0] += dt.timedelta(seconds=seconds)
+
+    return advance
+
+
+def test_lockout_of_one_pair_grows_and_is_capped(client, auth, clock):
+    auth.create()
+    for i in range(5):
+        assert auth.login(password=f"guess {i}").status_code == 200
+    waits = []
+    for i in range(6):
+        blocked = auth.login()
+        assert blocked.status_code == 429
+        wait = int(blocked.headers["Retry-After"])
+        waits.append(wait)
+        clock(wait)
+        assert auth.login(password=f"more {i}").status_code == 200
+    assert waits == [60, 120, 240, 480, 900, 900]
+
+
+def test_successful_login_clears_the_pair(client, auth, clock):
+    auth.create()
+    for i in range(4):
+        auth.login(password=f"guess {i}")
+    assert auth.login().status_code == 302
+    auth.logout()
+    for i in range(4):
+        assert auth.login(password=f"again {i}").status_code == 200
+
+
+@pytest.mark.parametrize("app_settings", [{"LOGIN_LIMIT_PER_ADDRESS": 8}])
+def test_one_address_has_a_ceiling_over_every_email(client, auth):
+    auth.create()
+    for i in range(8):
+        assert auth.login(f"user{i}@example.com", "guess").status_code == 200
+    blocked = auth.login()  # a new pair, right password: the address waits
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 600
+
+
+def test_lockout_page_links_back_to_login(client, auth):
+    auth.create()
+    for i in range(5):
+        auth.login(password=f"guess {i}")
+    page = auth.login().get_data(as_text=True)
+    card = page[page.index('class="card error-page"') :]
+    card = card[: card.index("</section>")]
+    assert "Too many failed logins" in card
+    assert 'href="/login"' in card
+
+
+def test_wrong_current_password_counts_as_a_failed_login(client, auth):
+    auth.create()
+    auth.login()
+    for i in range(5):
+        assert _change_password(client, current=f"guess {i}").status_code == 200
+    response = _change_password(client)
+    assert response.status_code == 429
+    assert client.get("/profile").status_code == 200  # still logged in, password unchanged
 
 
 def test_throttle_does_not_block_other_accounts_from_other_addresses(client, auth):
@@ -211,3 +296,118 @@ def test_profile_edits_external_id_with_validation(client, auth, app):
     response = client.post("/profile", data={"external_id": "alice-42", "csrf_token": token})
     assert response.status_code == 302
     assert "alice-42" in client.get("/profile").get_data(as_text=True)
+
+
+NEW_PASSWORD = "a brand new passphrase"
+COOKIES = ("session", "remember_token")
+
+
+def _cookie_values(client) -> dict:
+    return {name: client.get_cookie(name).value for name in COOKIES if client.get_cookie(name)}
+
+
+def _profile_with(app, name, value):
+    """/profile as seen by another browser that holds only this one cookie."""
+    thief = app.test_client()
+    thief.set_cookie(name, value)
+    return thief.get("/profile")
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_deletes_the_remember_cookie(client, auth):
+    auth.create()
+    auth.login(remember=True)
+    response = auth.logout()
+    [cookie] = [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    ]
+    assert "Expires=Thu, 01 Jan 1970" in cookie
+    assert client.get_cookie("remember_token") is None
+    assert _is_login_redirect(client.get("/profile"))
+
+
+@pytest.mark.parametrize("name", COOKIES)
+def test_cookies_from_before_logout_no_longer_log_in(app, client, auth, name):
+    auth.create()
+    auth.login(remember=True)
+    copied = _cookie_values(client)[name]
+    assert _profile_with(app, name, copied).status_code == 200
+    auth.logout()
+    assert _is_login_redirect(_profile_with(app, name, copied))
+
+
+def test_login_cookie_differs_after_logout(client, auth):
+    """The remember token is not a fixed function of the account."""
+    auth.create()
+    auth.login(remember=True)
+    first = client.get_cookie("remember_token").value
+    auth.logout()
+    auth.login(remember=True)
+    assert client.get_cookie("remember_token").value != first
+
+
+def test_log_out_everywhere_ends_other_browsers(app, client, auth):
+    auth.create()
+    phone = app.test_client()
+    AuthActions(app, phone).login(remember=True)
+    auth.login()
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'action="/logout-everywhere"' in page
+    response = client.post("/logout-everywhere", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert _is_login_redirect(client.get("/profile"))
+    assert _is_login_redirect(phone.get("/profile"))
+
+
+def _change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
+    token = csrf_from(client.get("/profile").get_data(as_text=True))
+    data = {
+        "current_password": current,
+        "new_password": new,
+        "confirm": new if confirm is None else confirm,
+        "csrf_token": token,
+    }
+    return client.post("/profile/password", data=data)
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, auth):
+    auth.create()
+    auth.login(remember=True)
+    before = _cookie_values(client)
+    laptop = app.test_client()
+    AuthActions(app, laptop).login()
+    response = _change_password(client)
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert _is_login_redirect(laptop.get("/profile"))
+    for name, value in before.items():
+        assert _is_login_redirect(_profile_with(app, name, value)), name
+    renewed = client.get_cookie("remember_token").value
+    assert renewed != before["remember_token"]
+    assert _profile_with(app, "remember_token", renewed).status_code == 200
+    assert auth.logout().status_code == 302
+    assert auth.login(password=PASSWORD).status_code == 200  # the old one is refused
+    assert auth.login(password=NEW_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "error"),
+    [
+        ("not my password", NEW_PASSWORD, NEW_PASSWORD, "current password is wrong"),
+        (PASSWORD, NEW_PASSWORD, "something else", "The passwords differ"),
+        (PASSWORD, "short", "short", "8 characters or more"),
+    ],
+)
+def test_password_change_refused(app, client, auth, current, new, confirm, error):
+    auth.create()
+    auth.login()
+    response = _change_password(client, current, new, confirm)
+    assert response.status_code == 200
+    assert error in response.get_data(as_text=True)
+    assert client.get("/profile").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User))
+        assert user.check_password(PASSWORD)

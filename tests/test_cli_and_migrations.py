@@ -1,7 +1,7 @@
 """Operator commands and the migrations, on each database kind."""
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from demo_app.extensions import db
 from demo_app.models import User
@@ -82,3 +82,48 @@ def test_make_app_on_fresh_instance_folder(tmp_path):
     with app.app_context():
         upgrade()
         assert "users" in sa.inspect(db.engine).get_table_names()
+
+
+def _seed_before_session_tokens() -> None:
+    """Two accounts and a device link, written as revision 0002 knew them."""
+    with db.engine.begin() as conn:
+        for user_id in (1, 2):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, password_hash, is_admin, created_at) "
+                    "VALUES (:id, :email, 'x', false, '2026-01-01')"
+                ),
+                {"id": user_id, "email": f"u{user_id}@example.com"},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO devices (id, subscription_id, first_seen, last_seen) "
+                "VALUES (1, 'sub', '2026-01-01', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_devices (user_id, device_id, learnt_via, last_via, "
+                "first_seen, last_seen) VALUES (1, 1, 'page', 'page', '2026-01-01', '2026-01-01')"
+            )
+        )
+
+
+def _count(table: str) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def test_session_token_migration_gives_existing_accounts_random_tokens(app):
+    with app.app_context():
+        empty_database()
+        upgrade(revision="0002")
+        _seed_before_session_tokens()
+        upgrade()
+        with db.engine.connect() as conn:
+            tokens = conn.execute(sa.text("SELECT session_token FROM users")).scalars().all()
+        assert len(tokens) == 2 and len(set(tokens)) == 2
+        assert all(len(token) == 64 and int(token, 16) for token in tokens)
+        assert _count("user_devices") == 1  # adding the column touched no other table
+        downgrade(revision="0002")
+        assert _count("users") == 2 and _count("user_devices") == 1

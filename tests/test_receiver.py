@@ -244,3 +244,17 @@ def test_prune_keeps_newest(app, runner, client):
     result = runner.invoke(args=["captures", "prune"])
     assert "Removed 3" in result.output
     assert [json.loads(c.body)["n"] for c in captures(app)] == [3, 4]
+
+
+@pytest.mark.parametrize("name", ["session", "remember_token"])
+def test_cookie_from_before_logout_is_anonymous(client, auth, app, name):
+    auth.create()
+    auth.login(remember=True)
+    copied = client.get_cookie(name).value
+    auth.logout()
+    replay = app.test_client()
+    replay.set_cookie(name, copied)
+    response = replay.post("/register", json=IOS_PAYLOAD)
+    assert response.json["user"] == "anonymous"
+    assert response.json["device"]["linked"] is False
+    assert captures(app)[-1].user_id is None

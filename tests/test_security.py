@@ -26,6 +26,7 @@ MATRIX = [
     ("auth.signup", "POST", "/signup", {"data": {}}, (200, 200, 200, 200)),
     ("auth.profile", "GET", "/profile", {}, (302, 200, 200, 200)),
     ("auth.profile", "POST", "/profile", {"data": {}}, (302, 200, 200, 200)),
+    ("auth.change_password", "POST", "/profile/password", {"data": {}}, (302, 200, 200, 200)),
     ("receiver.help", "GET", "/receiver", {}, (200, 200, 200, 200)),
     ("receiver.register", "POST", "/register", {"json": {}}, (200, 200, 200, 200)),
     ("receiver.register", "GET", "/register", {}, (405, 405, 405, 405)),
@@ -86,6 +87,7 @@ MATRIX = [
     ("devices.remove", "POST", "/devices/1/remove", {"data": {}},
      {"anonymous": 302, "bob": 404, "admin": 404, "alice": 302}),
     ("devices.remove", "POST", "/devices/1/remove", {"data": {}}, (302, 404, 404, 404)),
+    ("auth.logout_everywhere", "POST", "/logout-everywhere", {"data": {}}, (302, 302, 302, 302)),
     ("auth.logout", "POST", "/logout", {"data": {}}, (302, 302, 302, 302)),
 ]  # fmt: skip
 SKIP = {("static", "GET")}

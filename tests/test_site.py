@@ -96,6 +96,13 @@ def test_settings_from_environment():
     assert settings["REGISTER_MAX_BYTES"] == 10
     assert settings["ONESIGNAL_API_URL"] == "https://api.onesignal.com"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert settings["LOGIN_LIMIT_PER_PAIR"] == 5 and settings["LOGIN_LIMIT_PER_ADDRESS"] == 50
+
+
+def test_login_limit_keeps_its_old_name():
+    assert from_environment({"LOGIN_LIMIT_PER_MINUTE": "7"})["LOGIN_LIMIT_PER_PAIR"] == 7
+    both = {"LOGIN_LIMIT_PER_MINUTE": "7", "LOGIN_LIMIT_PER_PAIR": "3"}
+    assert from_environment(both)["LOGIN_LIMIT_PER_PAIR"] == 3
 
 
 def test_sqlite_uses_wal_and_busy_timeout(tmp_path):

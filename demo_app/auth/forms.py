@@ -32,3 +32,17 @@ class ExternalIdForm(FlaskForm):
         problem = problem_with(field.data)
         if problem:
             raise ValidationError(problem)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1024)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=8, max=1024, message="Use 8 characters or more.")],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[EqualTo("new_password", message="The passwords differ.")],
+    )

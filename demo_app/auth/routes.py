@@ -1,25 +1,29 @@
 from __future__ import annotations
 
-import datetime as dt
+import math
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from .. import throttle
-from ..accounts import AccountError, create_user, find_by_email, normalise_email
+from ..accounts import AccountError, WrongPassword, change_password, create_user, find_by_email
 from ..errors import error_response
 from ..extensions import db
 from ..models import User, UserDevice
 from ..security import is_safe_next
-from . import bp
-from .forms import ExternalIdForm, LoginForm, SignupForm
+from . import bp, limits
+from .forms import ExternalIdForm, LoginForm, PasswordForm, SignupForm
+from .sessions import log_out_everywhere, renew_login, start_login
 
-WINDOW = dt.timedelta(minutes=1)
 
-
-def _throttle_keys(email: str) -> list[str]:
-    return [f"login-ip:{request.remote_addr}", f"login-email:{normalise_email(email)}"]
+def _too_many(wait: int, message: str, back: str, back_text: str):
+    """429 with Retry-After, and a link back to the form."""
+    minutes = f"{math.ceil(wait / 60)} minutes" if wait >= 120 else f"{wait} seconds"
+    response = current_app.make_response(
+        error_response(429, f"{message} Try again in {minutes}.", link=(url_for(back), back_text))
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,27 +32,17 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        keys = _throttle_keys(form.email.data)
-        limit = current_app.config["LOGIN_LIMIT_PER_MINUTE"]
-        if throttle.over_limit(keys, limit, WINDOW):
-            wait = max(throttle.retry_after(key, WINDOW) for key in keys)
-            response = current_app.make_response(
-                error_response(
-                    429,
-                    f"Too many failed logins from this address or for this account. "
-                    f"Try again in {wait} seconds.",
-                )
-            )
-            response.headers["Retry-After"] = str(wait)
-            return response
-        user = find_by_email(form.email.data)
+        address, email = request.remote_addr, form.email.data
+        wait = limits.login_wait(address, email)
+        if wait:
+            return _too_many(wait, "Too many failed logins.", "auth.login", "Back to log in")
+        user = find_by_email(email)
         if user is None or not user.check_password(form.password.data):
-            throttle.record(*keys)
+            limits.login_failed(address, email)
             flash("Wrong email or password.", "error")
             return render_template("auth/login.html", form=form), 200
-        # A fresh session at login, so a session fixed before it is worthless.
-        session.clear()
-        login_user(user, remember=form.remember.data)
+        limits.login_succeeded(address, email)
+        start_login(user, remember=form.remember.data)
         flash("You are logged in.", "success")
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -66,8 +60,7 @@ def signup():
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
-            session.clear()
-            login_user(user)
+            start_login(user, remember=False)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/signup.html", form=form)
@@ -75,9 +68,17 @@ def signup():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
-    flash("You are logged out.", "success")
+    # One session token per account: ending this login ends the others too.
+    log_out_everywhere()
+    flash("You are logged out, here and on your other devices.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    log_out_everywhere()
+    flash("You are logged out on every device. Log in again where you need to.", "success")
     return redirect(url_for("main.index"))
 
 
@@ -101,9 +102,42 @@ def profile():
                 "External id saved. Set it on your device again from the OneSignal page.", "success"
             )
             return redirect(url_for("auth.profile"))
+    return _profile_page(form=form)
+
+
+@bp.post("/profile/password", endpoint="change_password")
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        address, email = request.remote_addr, current_user.email
+        wait = limits.login_wait(address, email)
+        if wait:
+            message = "Too many wrong passwords."
+            return _too_many(wait, message, "auth.profile", "Back to your profile")
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except WrongPassword as error:
+            limits.login_failed(address, email)
+            form.current_password.errors.append(str(error))
+        else:
+            renew_login(current_user)
+            flash("Password changed. Every other device is logged out.", "success")
+            return redirect(url_for("auth.profile"))
+    return _profile_page(password_form=form)
+
+
+def _profile_page(form=None, password_form=None):
+    if form is None:
+        form = ExternalIdForm(formdata=None, external_id=current_user.external_id)
     links = db.session.scalars(
         sa.select(UserDevice)
         .where(UserDevice.user_id == current_user.id)
         .order_by(UserDevice.last_seen.desc())
     ).all()
-    return render_template("auth/profile.html", form=form, links=links)
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        password_form=password_form or PasswordForm(formdata=None),
+        links=links,
+    )

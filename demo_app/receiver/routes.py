@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask import Response, current_app, render_template, request
@@ -28,7 +29,7 @@ from ..database import bind, raw_transaction, write_lock
 from ..extensions import csrf, db
 from ..links import site_url
 from ..models import Capture, Endpoint, User, utcnow
-from ..security import SECURITY_HEADERS, touch_last_seen
+from ..security import SECURITY_HEADERS, touch_last_seen, user_for_id
 from . import bp
 from .masking import mask_headers
 from .parsing import (
@@ -93,35 +94,34 @@ def _drain(stream, counted: int, declared: int | None) -> int:
 def sender(request: Request) -> tuple[int | None, str | None]:
     """The logged-in user behind the request's cookies, if any: (id, email).
 
-    Read the way Flask-Login reads them: the user id in the signed session
-    cookie, else the signed remember-me cookie. Also keeps the user's "last
-    seen" fresh, since the app posts while the user is using it.
+    Read the way Flask-Login reads them: the login in the signed session
+    cookie, else the one in the signed remember-me cookie, each accepted only
+    while its session token is current (security.user_for_id). Also keeps the
+    user's "last seen" fresh, since the app posts while the user is using it.
     """
-    app = current_app
-    user_id = None
-    if app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        session = app.session_interface.open_session(app, request)
-        if session:
-            user_id = session.get("_user_id")
-    if user_id is None:
-        remember = request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
-        if remember:
-            user_id = decode_cookie(remember)
     try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        return None, None
-    try:
-        row = db.session.execute(
-            sa.select(User.email, User.last_seen_at).where(User.id == user_id)
-        ).first()
-        if row is None:
-            return None, None
-        touch_last_seen(user_id, row.last_seen_at)
-        return user_id, row.email
+        for alt_id in _login_ids(request):
+            row = user_for_id(alt_id, User.id, User.email, User.last_seen_at)
+            if row is not None:
+                touch_last_seen(row.id, row.last_seen_at)
+                return row.id, row.email
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
-        return None, None
+    return None, None
+
+
+def _login_ids(request: Request) -> Iterator[str]:
+    """The alternative ids in the session and remember-me cookies, in the order
+    Flask-Login tries them (the second only read if the first fails)."""
+    app = current_app
+    if app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        session = app.session_interface.open_session(app, request)
+        if session and session.get("_user_id"):
+            yield session["_user_id"]
+    remember = request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    decoded = decode_cookie(remember) if remember else None
+    if decoded:
+        yield decoded
 
 
 def receive(request: Request, label: str | None, token: str | None = None) -> Response:
