@@ -35,18 +35,19 @@ def count(db) -> int:
 
 
 def seed(db, upto: int) -> None:
-    """Fill the table with plain captures until it holds `upto` rows."""
+    """Fill the table with plain captures until it holds `upto` rows, all sent
+    by the bench account (user 1), so its inspector lists every one of them."""
     have = count(db)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
     headers = json.dumps([["Content-Type", "application/json"]])
     search = "post /register/seed " + PAYLOAD.lower()
     row = ("POST", "/register/seed", "seed", "", "127.0.0.1", "application/json", headers,
-           "[]", PAYLOAD.encode(), len(PAYLOAD), "ios", "ok", 200, "[]", search, now)  # fmt: skip
+           "[]", PAYLOAD.encode(), len(PAYLOAD), "ios", "ok", 200, "[]", search, now, 1)  # fmt: skip
     with sqlite3.connect(db) as conn:
         conn.executemany(
             "INSERT INTO captures (method, path, label, query_string, remote_addr, content_type,"
             " headers, cookies, body, body_size, platform, status, http_status, problems,"
-            " search_text, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " search_text, received_at, user_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (row for _ in range(upto - have)),
         )
 

@@ -64,7 +64,9 @@ def test_two_hosts_share_sessions_captures_and_devices(two_hosts):
 
     # A capture posted to A shows in B's tail within 2 seconds.
     sent = time.monotonic()
-    capture_id = requests.post(a.url + "/register/hostA", json={"n": 1}).json()["capture_id"]
+    capture_id = requests.post(a.url + "/register/hostA", json={"n": 1}, cookies=cookie).json()[
+        "capture_id"
+    ]
     while True:
         tail = requests.get(b.url + "/api/captures?after=0&label=hostA", cookies=cookie,
                             headers={"User-Agent": "pushlab-bench"}).json()  # fmt: skip

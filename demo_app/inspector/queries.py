@@ -106,7 +106,11 @@ def _load(ids: list[int]) -> list[Capture]:
         return []
     rows = db.session.scalars(
         sa.select(Capture)
-        .options(so.joinedload(Capture.user), so.joinedload(Capture.device))
+        .options(
+            so.joinedload(Capture.user),
+            so.joinedload(Capture.device),
+            so.joinedload(Capture.endpoint),
+        )
         .where(Capture.id.in_(ids))
     ).all()
     by_id = {row.id: row for row in rows}

@@ -66,6 +66,9 @@ class LiveServer:
             "127.0.0.1", 0, app, threaded=True, request_handler=RawHeadersRequestHandler
         )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        # links are built from SITE_URL: the address this server really has
+        app.config["SITE_URL"] = self.url
+        app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):

@@ -73,6 +73,7 @@ def test_every_page_at_phone_width(page, live_server, live_app):
         json={"platform": "android", "oneSignalUserId": "1a2b3c4d-0000-4000-8000-00000000abcd",
               "oneSignalSubscribed": False, "model": "Pixel 8", "appVersion": "2.0.0-rc.1",
               "customData_plan": "a-very-long-custom-value-" * 4},
+        cookies={"session": cookie["value"]},
         timeout=10,
     )  # fmt: skip
     page.goto(base + "/send-to-me")

@@ -12,21 +12,31 @@ from .test_hostile_captures import login
 pytestmark = pytest.mark.browser
 
 
+class QA(str):
+    """The QA engineer's email, with the path of their private endpoint."""
+
+    endpoint: str
+
+
 @pytest.fixture
 def qa(live_app):
     from demo_app.accounts import create_user
+    from demo_app.endpoints import service
 
     from ..conftest import PASSWORD
 
     with live_app.app_context():
-        create_user("qa@example.com", PASSWORD)
-    return "qa@example.com"
+        user = create_user("qa@example.com", PASSWORD)
+        qa = QA(user.email)
+        qa.endpoint = "/r/" + service.create(user, "QA phone").token
+    return qa
 
 
 def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa):
     login(page, live_server.url, qa)
     page.goto(live_server.url + "/receiver")
-    assert live_server.url + "/register" in page.locator("#register-url").inner_text()
+    # the receiver page offers the QA engineer's own endpoint
+    assert page.locator("#register-url").inner_text() == live_server.url + qa.endpoint
     assert '"urlRegex": ".*"' in page.locator("#config-json").inner_text()
     page.get_by_role("button", name="Send a sample POST").click()
     result = page.locator("#sample-result")
@@ -36,7 +46,7 @@ def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa
     screenshot(page, "receiver-360")
     page.goto(live_server.url + "/inspector")
     first = page.locator("li.capture").first
-    assert "qa@example.com" in first.inner_text() and "sample" in first.inner_text()
+    assert "qa@example.com" in first.inner_text() and "QA phone" in first.inner_text()
     first.locator("a").click()
     fields = page.get_by_role("heading", name="GoNative / Median registration fields")
     expect(fields).to_be_visible()
@@ -48,7 +58,7 @@ def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa
 
 def test_live_list_adds_new_captures_without_moving_the_reader(page, live_server, qa):
     for i in range(30):
-        requests.post(live_server.url + "/register/old", json={"n": i}, timeout=10)
+        requests.post(live_server.url + qa.endpoint, json={"n": i}, timeout=10)
     login(page, live_server.url, qa)
     page.goto(live_server.url + "/inspector")
     assert page.locator("li.capture").count() == 30
@@ -58,7 +68,7 @@ def test_live_list_adds_new_captures_without_moving_the_reader(page, live_server
     page.evaluate("window.scrollBy(0, 0)")
     top_before = anchor.bounding_box()["y"]
     started = time.monotonic()
-    requests.post(live_server.url + "/register/new", json={"n": "fresh"}, timeout=10)
+    requests.post(live_server.url + qa.endpoint, json={"n": "fresh"}, timeout=10)
     page.locator('li.capture[data-id="31"]').wait_for(state="attached", timeout=2000)
     assert time.monotonic() - started < 2.5
     assert page.locator("li.capture").first.get_attribute("data-id") == "31"
@@ -67,7 +77,7 @@ def test_live_list_adds_new_captures_without_moving_the_reader(page, live_server
 
 
 def test_live_list_rests_while_the_page_is_hidden(page, live_server, qa):
-    requests.post(live_server.url + "/register", json={"n": 1}, timeout=10)
+    requests.post(live_server.url + qa.endpoint, json={"n": 1}, timeout=10)
     login(page, live_server.url, qa)
     page.goto(live_server.url + "/inspector")
     polls = []
@@ -84,7 +94,7 @@ def test_live_list_rests_while_the_page_is_hidden(page, live_server, qa):
     )
     page.wait_for_timeout(1200)  # a poll already in flight may still land
     polls.clear()
-    requests.post(live_server.url + "/register", json={"n": 2}, timeout=10)
+    requests.post(live_server.url + qa.endpoint, json={"n": 2}, timeout=10)
     page.wait_for_timeout(2500)
     assert polls == []
     assert page.locator('li.capture[data-id="2"]').count() == 0
