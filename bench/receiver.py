@@ -42,7 +42,8 @@ def seed(db, upto: int) -> None:
     headers = json.dumps([["Content-Type", "application/json"]])
     search = "post /register/seed " + PAYLOAD.lower()
     row = ("POST", "/register/seed", "seed", "", "127.0.0.1", "application/json", headers,
-           "[]", PAYLOAD.encode(), len(PAYLOAD), "ios", "ok", 200, "[]", search, now, 1)  # fmt: skip
+           "[]", PAYLOAD.encode(), len(PAYLOAD), "ios", "ok", 200, "[]", search, now,
+           1)  # fmt: skip
     with sqlite3.connect(db) as conn:
         conn.executemany(
             "INSERT INTO captures (method, path, label, query_string, remote_addr, content_type,"
