@@ -471,3 +471,17 @@ def test_messages_are_throttled_like_send_to_me(client, alice, standin, app):
     assert "Wait" in over.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 3
+
+
+def test_unknown_recipients_are_limited_so_accounts_cannot_be_listed(client, alice, standin):
+    for i in range(20):
+        page = client.post(
+            "/messages",
+            data={"recipient": f"guess{i}@example.com", "body": "x", "csrf_token": alice.token()},
+        )
+        assert "No user has that email" in page.get_data(as_text=True)
+    over = client.post(
+        "/messages",
+        data={"recipient": "bob@example.com", "body": "x", "csrf_token": alice.token()},
+    )
+    assert over.status_code == 429

@@ -19,6 +19,8 @@ from .forms import MessageForm, SendForm
 from .service import NotYourDevice, history, send_to
 
 WINDOW = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
+MISSES_PER_HOUR = 20
 
 
 def _target_choices(targets) -> list[tuple[str, str]]:
@@ -100,8 +102,13 @@ def inbox():
             flash(f"You have sent many messages in the last minute. Wait {wait} s and try again.",
                   "error")  # fmt: skip
             return _inbox_page(form), 429
+        misses = f"message-miss:{current_user.id}"
+        if throttle.over_limit([misses], MISSES_PER_HOUR, HOUR):
+            # Saying "no such user" is needed, but must not list the accounts.
+            abort(429, "Too many messages to unknown emails in the last hour. Try again later.")
         recipient = find_by_email(form.recipient.data)
         if recipient is None:
+            throttle.record(misses)
             form.recipient.errors.append("No user has that email.")
         elif recipient.id == current_user.id:
             form.recipient.errors.append(
