@@ -142,9 +142,9 @@ def import_log(path: str) -> tuple[int, int]:
 
 
 def _known(log_key: str) -> bool:
-    stored = sa.select(Capture.id).where(Capture.log_key == log_key)
-    deleted = sa.select(CaptureTombstone.log_key).where(CaptureTombstone.log_key == log_key)
-    return db.session.execute(sa.union_all(stored, deleted).limit(1)).first() is not None
+    stored = sa.exists().where(Capture.log_key == log_key)
+    deleted = sa.exists().where(CaptureTombstone.log_key == log_key)
+    return bool(db.session.scalar(sa.select(sa.or_(stored, deleted))))
 
 
 def prune_log(path: str, max_count: int, max_days: int) -> int:
