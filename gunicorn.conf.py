@@ -6,7 +6,11 @@ one machine" explains them.
 
 import multiprocessing
 import os
+from pathlib import Path
 
+from dotenv import dotenv_values
+
+from demo_app.config import from_environment
 from demo_app.serving import install_gunicorn_hook
 
 bind = os.environ.get(
@@ -20,9 +24,17 @@ keepalive = 5
 # The app's registration POSTs carry big cookies and long custom data.
 limit_request_field_size = 65536
 limit_request_line = 8190
-# Which proxies may set X-Forwarded-Proto (https) for gunicorn; the site's own
-# TRUSTED_PROXY_HOPS decides whose X-Forwarded-For it believes.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Forwarded headers agree with the site's TRUSTED_PROXY_HOPS, read as the site
+# reads it (the environment, else .env). With 0, the default, gunicorn believes
+# no X-Forwarded-Proto (nor SCRIPT_NAME / PATH_INFO headers) from anyone, loopback
+# and unix sockets included; with more, only from FORWARDED_ALLOW_IPS.
+_env = {**dotenv_values(Path(__file__).with_name(".env")), **os.environ}
+if from_environment(_env)["TRUSTED_PROXY_HOPS"] > 0:
+    forwarded_allow_ips = _env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
+else:
+    forwarded_allow_ips = ""
+    secure_scheme_headers = {}
+    forwarder_headers = ""
 accesslog = os.environ.get("ACCESS_LOG", "-")
 # No cookies, no Authorization: nothing secret reaches the access log.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'

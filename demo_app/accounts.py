@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .external_id import default_for
@@ -17,12 +21,33 @@ class WrongPassword(AccountError):
     pass
 
 
+class EmailTaken(AccountError):
+    pass
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real ones are (same method and cost) of a password
+    nobody knows."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account if the password is right. An unknown email costs one
+    password hash as well, so both answers take as long."""
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    return user if user.check_password(password) else None
 
 
 def create_user(email: str, password: str, *, admin: bool = False) -> User:
@@ -32,17 +57,17 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
     if len(password) < 8:
         raise AccountError("The password must have 8 characters or more.")
     if find_by_email(email):
-        raise AccountError("An account with that email already exists.")
+        raise EmailTaken("An account with that email already exists.")
     user = User(email=email, is_admin=admin)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
-    user.external_id = default_for(user.id)
     try:
+        db.session.flush()  # a sign-up for the same email at the same moment fails here
+        user.external_id = default_for(user.id)
         db.session.commit()
     except sa.exc.IntegrityError as error:
         db.session.rollback()
-        raise AccountError("An account with that email already exists.") from error
+        raise EmailTaken("An account with that email already exists.") from error
     return user
 
 

@@ -6,6 +6,7 @@ the app is created, so a test can pass its own mapping to `create_app()`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -70,6 +71,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
             env.get("LOGIN_LIMIT_PER_PAIR") or env.get("LOGIN_LIMIT_PER_MINUTE"), 5
         ),
         "LOGIN_LIMIT_PER_ADDRESS": _int(env.get("LOGIN_LIMIT_PER_ADDRESS"), 50),
+        "SIGNUP_LIMIT_PER_HOUR": _int(env.get("SIGNUP_LIMIT_PER_HOUR"), 10),
         "TRUSTED_PROXY_HOPS": _int(env.get("TRUSTED_PROXY_HOPS"), 0),
         "REGISTER_MAX_BYTES": _int(env.get("REGISTER_MAX_BYTES"), 1024 * 1024),
         "CAPTURE_MAX_COUNT": _int(env.get("CAPTURE_MAX_COUNT"), 100_000),
@@ -103,19 +105,25 @@ def normalise_database_url(url: str) -> str:
 def secret_key_for(instance_path: str) -> str:
     """The key kept in the instance folder, made once on first start.
 
-    Written to a temporary file and then hard-linked into place, which fails if
-    the file exists: two workers starting together end up reading one key.
+    Written to a temporary file created 0600 (never readable by others, not
+    even for a moment) and then hard-linked into place, which fails if the
+    file exists: two workers starting together end up reading one key.
     """
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+    if not path.exists():
+        _write_new_key(path)
+    return path.read_text().strip()
+
+
+def _write_new_key(path: Path) -> None:
     tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-    tmp.write_text(secrets.token_hex(32))
-    tmp.chmod(0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path.read_text().strip()

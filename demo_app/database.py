@@ -26,10 +26,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+SQLITE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(app: Flask, path: str | None) -> None:
+    """The database holds password hashes and raw cookies: owner only.
+
+    SQLite creates its -wal and -shm files with the database file's mode, so
+    the file is created 0600 before the first connection; files made earlier
+    (by older releases, 0644) are tightened.
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(FileNotFoundError):  # no folder: SQLite will say so
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for name in (path + suffix for suffix in SQLITE_FILES):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            app.logger.warning("could not make %s private: %s", name, error)
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
+            _private_sqlite_file(app, engine.url.database)
             event.listen(engine, "connect", _sqlite_pragmas)
     app.extensions["write_lock_path"] = os.path.join(app.instance_path, "write.lock")
 

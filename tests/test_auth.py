@@ -46,7 +46,8 @@ def test_signup_rejects_duplicate_and_short_password(client, auth):
             "csrf_token": token,
         },
     ).get_data(as_text=True)
-    assert "already exists" in page
+    assert "already exists" not in page
+    assert "That email can&#39;t be used for a new account" in page
     page = client.post(
         "/signup",
         data={
@@ -57,6 +58,28 @@ def test_signup_rejects_duplicate_and_short_password(client, auth):
         },
     ).get_data(as_text=True)
     assert "8 characters or more" in page
+
+
+def _sign_up(client, email):
+    token = csrf_from(client.get("/signup").get_data(as_text=True))
+    data = {"email": email, "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token}
+    return client.post("/signup", data=data)
+
+
+@pytest.mark.parametrize("app_settings", [{"SIGNUP_LIMIT_PER_HOUR": 3}])
+def test_signup_attempts_are_throttled_per_address(app, client, auth):
+    auth.create("taken@example.com")
+    assert _sign_up(client, "taken@example.com").status_code == 200
+    assert _sign_up(client, "new1@example.com").status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    assert _sign_up(client, "taken@example.com").status_code == 200
+    blocked = _sign_up(client, "maybe@example.com")
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 3600
+    assert 'href="/signup"' in blocked.get_data(as_text=True)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    assert _sign_up(elsewhere, "maybe@example.com").status_code == 302
 
 
 @pytest.mark.parametrize("app_settings", [{"ALLOW_SIGNUP": False}])
@@ -96,6 +119,27 @@ def test_login_failure(client, auth, email, password):
     page = response.get_data(as_text=True)
     assert "Wrong email or password" in page or "This field is required" in page
     assert client.get("/profile").status_code == 302
+
+
+def test_unknown_email_costs_a_password_hash_like_a_known_one(client, auth, monkeypatch):
+    """No timing difference between "no such account" and "wrong password"."""
+    import werkzeug.security
+
+    auth.create()
+    auth.login("warm-up@example.com", "x")  # the first unknown email may make the dummy hash
+    hashes = []
+    real = werkzeug.security._hash_internal
+
+    def counted(method, salt, password):
+        hashes.append(method)
+        return real(method, salt, password)
+
+    monkeypatch.setattr(werkzeug.security, "_hash_internal", counted)
+    auth.login("alice@example.com", "wrong password")
+    known = list(hashes)
+    hashes.clear()
+    auth.login("nobody@example.com", "wrong password")
+    assert hashes == known and len(known) == 1
 
 
 def test_failed_logins_are_throttled(client, auth):

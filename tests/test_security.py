@@ -1,7 +1,11 @@
 """Who may do what: every route against anonymous, user A, user B and an admin,
 plus the cookie rules. A route added without a row here fails the test."""
 
+import runpy
+from pathlib import Path
+
 import pytest
+import requests
 import sqlalchemy as sa
 
 from demo_app.extensions import db
@@ -226,6 +230,57 @@ def test_forwarded_proto_ignored_without_trusted_proxy(app, auth):
     )  # fmt: skip
     [cookie] = [c for c in _set_cookies(response) if c.startswith("session=")]
     assert "Secure" not in cookie
+
+
+GUNICORN_CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+
+
+def _gunicorn_settings(monkeypatch, **env) -> dict:
+    for name in ("TRUSTED_PROXY_HOPS", "FORWARDED_ALLOW_IPS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_gunicorn_trusts_no_forwarded_header_without_trusted_proxy(monkeypatch):
+    from gunicorn.config import Config
+
+    for env in ({}, {"TRUSTED_PROXY_HOPS": "0", "FORWARDED_ALLOW_IPS": "10.0.0.1"}):
+        settings = _gunicorn_settings(monkeypatch, **env)
+        config = Config()
+        for name in ("forwarded_allow_ips", "secure_scheme_headers", "forwarder_headers"):
+            config.set(name, settings[name])
+        assert config.forwarded_allow_ips == [], env
+        assert config.secure_scheme_headers == {}, env  # unix sockets too
+        assert config.forwarder_headers == [], env
+
+
+def test_gunicorn_trusts_the_proxy_when_the_site_does(monkeypatch):
+    assert _gunicorn_settings(monkeypatch, TRUSTED_PROXY_HOPS="1")["forwarded_allow_ips"] == (
+        "127.0.0.1"
+    )
+    settings = _gunicorn_settings(
+        monkeypatch, TRUSTED_PROXY_HOPS="2", FORWARDED_ALLOW_IPS="10.1.2.3"
+    )
+    assert settings["forwarded_allow_ips"] == "10.1.2.3"
+    assert "secure_scheme_headers" not in settings  # gunicorn's own
+
+
+def test_gunicorn_from_loopback_ignores_forwarded_proto_by_default():
+    """A real gunicorn with the site's defaults: a loopback client that claims
+    HTTPS gets no Secure cookie."""
+    from bench.common import Site
+
+    site = Site(workers=1, TRUSTED_PROXY_HOPS="0").start()
+    try:
+        response = requests.get(
+            site.url + "/login", headers={"X-Forwarded-Proto": "https"}, timeout=10
+        )
+        [cookie] = [c for c in response.raw.headers.getlist("Set-Cookie") if "session=" in c]
+        assert "Secure" not in cookie
+    finally:
+        site.stop()
 
 
 @pytest.mark.parametrize("app_settings", [{"SESSION_COOKIE_SECURE": True}])

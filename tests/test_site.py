@@ -1,10 +1,15 @@
 """Site-wide behaviour: health, error pages, headers, settings, the secret key."""
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 from demo_app import create_app
-from demo_app.config import from_environment, normalise_database_url
+from demo_app.config import from_environment, normalise_database_url, secret_key_for
 
 
 def test_healthz_ok(client):
@@ -78,6 +83,79 @@ def test_generated_secret_key_survives_restart(tmp_path):
         {"INSTANCE_PATH": str(tmp_path / "other"), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
     )
     assert other.config["SECRET_KEY"] != first
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_secret_key_file_is_private_from_the_start(tmp_path, monkeypatch, umask_022):
+    """Created 0600, not tightened once the key is already in it: with chmod
+    doing nothing, the file must still be the owner's alone."""
+    monkeypatch.setattr(os, "chmod", lambda *args, **kwargs: None)
+    monkeypatch.setattr(Path, "chmod", lambda *args, **kwargs: None)
+    key = secret_key_for(str(tmp_path))
+    assert _mode(tmp_path / "secret_key") == 0o600
+    assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_concurrent_starts_agree_on_one_key(tmp_path):
+    starts = 8
+    barrier = threading.Barrier(starts)
+
+    def start(_):
+        barrier.wait()
+        return secret_key_for(str(tmp_path))
+
+    with ThreadPoolExecutor(starts) as pool:
+        keys = set(pool.map(start, range(starts)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary file left
+
+
+def test_sqlite_database_and_wal_files_are_private(tmp_path, umask_022):
+    from demo_app.extensions import db
+    from demo_app.models import User
+
+    path = tmp_path / "fresh" / "site.db"
+    path.parent.mkdir()
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        db.session.add(User(email="a@example.com", password_hash="x"))
+        db.session.commit()
+        assert Path(f"{path}-wal").exists()  # the pooled connection keeps it
+        for name in (path, f"{path}-wal", f"{path}-shm"):
+            assert _mode(name) == 0o600, name
+        db.engine.dispose()
+
+
+def test_existing_sqlite_files_are_made_private(tmp_path, umask_022):
+    path = tmp_path / "old.db"
+    for name in (path, Path(f"{path}-wal")):
+        name.touch()
+        name.chmod(0o644)
+    create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        }
+    )
+    assert _mode(path) == 0o600 and _mode(f"{path}-wal") == 0o600
 
 
 def test_secret_key_from_environment_wins(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""How fast one can try passwords.
+"""How fast one can try passwords and sign-ups.
 
 Failed logins are counted per (address, email) pair, so one person's typos or
 an attacker's guesses lock out neither a colleague behind the same address nor
@@ -6,7 +6,10 @@ the account's owner elsewhere. A pair may fail LOGIN_LIMIT_PER_PAIR times within
 an hour; then each failure locks it for a minute, doubling per further failure
 up to 15 minutes. One address also has a ceiling over every email
 (LOGIN_LIMIT_PER_ADDRESS in 10 minutes), against guessing across accounts.
-Counted in the database (throttle.py), so every worker and host shares them.
+Sign-up attempts are counted per address (SIGNUP_LIMIT_PER_HOUR), since the
+sign-up form has to say when an email can't be used and must not be a fast
+way to find out who has an account. Counted in the database (throttle.py), so
+every worker and host shares them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ..accounts import normalise_email
 FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(minutes=15)
 ADDRESS_WINDOW = dt.timedelta(minutes=10)
+SIGNUP_WINDOW = dt.timedelta(hours=1)
 
 
 def _pair_key(address: str | None, email: str) -> str:
@@ -51,3 +55,15 @@ def login_failed(address: str | None, email: str) -> None:
 
 def login_succeeded(address: str | None, email: str) -> None:
     throttle.forget(_pair_key(address, email))
+
+
+def signup_wait(address: str | None) -> int:
+    """Seconds before this address may try another sign-up; 0: go ahead."""
+    key = f"signup-address:{address}"
+    if throttle.over_limit([key], current_app.config["SIGNUP_LIMIT_PER_HOUR"], SIGNUP_WINDOW):
+        return throttle.retry_after(key, SIGNUP_WINDOW)
+    return 0
+
+
+def signup_tried(address: str | None) -> None:
+    throttle.record(f"signup-address:{address}")

@@ -6,7 +6,14 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..accounts import AccountError, WrongPassword, change_password, create_user, find_by_email
+from ..accounts import (
+    AccountError,
+    EmailTaken,
+    WrongPassword,
+    authenticate,
+    change_password,
+    create_user,
+)
 from ..errors import error_response
 from ..extensions import db
 from ..models import User, UserDevice
@@ -14,6 +21,10 @@ from ..security import is_safe_next
 from . import bp, limits
 from .forms import ExternalIdForm, LoginForm, PasswordForm, SignupForm
 from .sessions import log_out_everywhere, renew_login, start_login
+
+# The sign-up form cannot help saying that an email has an account; it says
+# no more than that, and sign-ups are throttled per address (limits.py).
+EMAIL_TAKEN = "That email can't be used for a new account. If it is yours, log in instead."
 
 
 def _too_many(wait: int, message: str, back: str, back_text: str):
@@ -36,8 +47,8 @@ def login():
         wait = limits.login_wait(address, email)
         if wait:
             return _too_many(wait, "Too many failed logins.", "auth.login", "Back to log in")
-        user = find_by_email(email)
-        if user is None or not user.check_password(form.password.data):
+        user = authenticate(email, form.password.data)
+        if user is None:
             limits.login_failed(address, email)
             flash("Wrong email or password.", "error")
             return render_template("auth/login.html", form=form), 200
@@ -55,8 +66,15 @@ def signup():
         abort(404, "Sign-up is switched off on this site. Ask its operator for an account.")
     form = SignupForm()
     if form.validate_on_submit():
+        wait = limits.signup_wait(request.remote_addr)
+        if wait:
+            message = "Too many sign-up attempts from your address."
+            return _too_many(wait, message, "auth.signup", "Back to sign up")
+        limits.signup_tried(request.remote_addr)
         try:
             user = create_user(form.email.data, form.password.data)
+        except EmailTaken:
+            form.email.errors.append(EMAIL_TAKEN)
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
