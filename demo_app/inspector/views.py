@@ -121,15 +121,30 @@ def body_encoded(capture: Capture) -> tuple[str | None, str | None]:
     return base64.b64encode(capture.body).decode("ascii"), "base64"
 
 
+def _shell_word(text: str) -> str:
+    """`text` as one shell word that bash reads back exactly. No shell argument
+    can hold a NUL: one becomes U+FFFD (the receiver stores none outside the
+    body, and a body with one is offered as a file)."""
+    return shlex.quote(text.replace("\x00", "\ufffd"))
+
+
 def curl_command(capture: Capture, viewer) -> str:
-    parts = ["curl", "-X", capture.method, shlex.quote(capture_url(capture))]
+    """A command that repeats the capture, safe to paste into a shell: each
+    captured piece (method, URL, every header, the body) is one quoted word,
+    and none of them can switch on a curl feature. Repeated headers stay
+    repeated -H options, in order."""
+    url = capture_url(capture)
+    parts = ["curl", "-X", _shell_word(capture.method), _shell_word(url)]
+    if any(char in url for char in "[]{}"):
+        parts.append("--globoff")  # else curl reads them as URL patterns
     for name, value in shown_headers(capture, viewer):
-        if name.lower() not in SKIP_IN_CURL:
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        # "-H @x" would make curl read headers from the viewer's file x
+        if name.lower() not in SKIP_IN_CURL and not name.startswith("@"):
+            parts += ["-H", _shell_word(f"{name}: {value}")]
     text = body_text(capture)
     if capture.body:
         if text is not None:
-            parts += ["--data-raw", shlex.quote(text)]
+            parts += ["--data-raw", _shell_word(text)]  # sends a leading "@" as it is
         else:
             parts += ["--data-binary", f"@capture-{capture.id}.bin"]
     return " ".join(parts)
