@@ -56,7 +56,9 @@ def shown_headers(capture: Capture, viewer) -> list:
 
 def shown_cookies(capture: Capture, viewer) -> list:
     cookies = capture.cookies or []
-    return cookies if can_see_secrets(capture, viewer) else mask_cookies(cookies, current_app)
+    if can_see_secrets(capture, viewer):
+        return cookies
+    return mask_cookies(cookies, current_app, capture.headers or [])
 
 
 def body_text(capture: Capture) -> str | None:
