@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)
+    register_template_filters(app)
     register_errorhandlers(app)
     register_commands(app)
     register_hooks(app)
@@ -116,6 +117,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(onesignal_bp)
     app.register_blueprint(devices_bp)
     app.register_blueprint(push_bp)
+
+
+def register_template_filters(app: Flask) -> None:
+    from . import display
+
+    display.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
