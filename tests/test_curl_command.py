@@ -11,11 +11,13 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from demo_app.display import INVISIBLE
 from demo_app.inspector.views import SKIP_IN_CURL, body_text, curl_command
 from demo_app.models import Capture
 
 from .rawhttp import request_bytes, send, served
 
+HIDES_TEXT = re.compile(f"[{INVISIBLE}]")
 # bash runs the command with curl replaced by a function that writes each
 # argument it gets, NUL-terminated, to the file "args".
 RECORD_ARGS = "curl() { printf '%s\\0' \"$@\" > args; }\n"
@@ -91,7 +93,9 @@ def test_nul_in_a_value_cannot_cut_the_command(app):
 # (parsing.clean replaces them); anything else, newlines and quotes included.
 recordable = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
 methods = st.one_of(
-    st.sampled_from(["POST", "GET", "X'", "-X", "'", '"', "$(id)", "`id`", "a b", "\n"]),
+    st.sampled_from(
+        ["POST", "GET", "X'", "-X", "'", '"', "$(id)", "`id`", "a b", "\n", "!!", "\\"]
+    ),
     recordable.filter(bool).map(lambda m: m[:16]),
 )
 header_names = st.one_of(
@@ -120,10 +124,13 @@ bodies = st.one_of(
 )
 def test_curl_command_gives_back_each_captured_piece(app, tmp_path, method, path, query, headers,
                                                      body):  # fmt: skip
-    """shlex and bash both split the command back into exactly the captured
-    pieces: the method after -X, the URL, each header (minus the skipped ones)
-    as one -H in order, the body after --data-raw, or --data-binary @file
-    when it is not text (not UTF-8, or holding a NUL: no shell argument can)."""
+    """bash splits the command back into exactly the captured pieces: the
+    method after -X, the URL, each header (minus the skipped ones) as one -H
+    in order, the body after --data-raw, or --data-binary @file when it is not
+    text (not UTF-8, or holding a NUL: no shell argument can). So does
+    shlex.split, when no piece holds a character unsafe to paste: those go in
+    bash's $'...' words, which shlex does not know. Either way the command is
+    one line of printable characters, none of them invisible."""
     capture = Capture(id=7, method=method, path=path, query_string=query,
                       headers=[list(h) for h in headers], cookies=[], body=body,
                       body_size=len(body or b""), user_id=1)  # fmt: skip
@@ -142,5 +149,25 @@ def test_curl_command_gives_back_each_captured_piece(app, tmp_path, method, path
         binary = ["--data-binary", "@capture-7.bin"]
         expected += ["--data-raw", text] if text is not None else binary
 
-    assert shlex.split(command) == expected
     assert run_in_bash(command, tmp_path / "shell") == expected[1:]
+    if all(piece.isprintable() and not HIDES_TEXT.search(piece) for piece in expected):
+        assert shlex.split(command) == expected
+    assert command.isprintable() and not HIDES_TEXT.search(command)
+
+
+def test_pasted_command_is_one_line_of_visible_characters(app, tmp_path):
+    """Control characters in a pasted command reach the terminal's line
+    editor (Ctrl-A moves to the start of the line, where more text can be
+    typed outside the quotes); bidi controls make it read as something else."""
+    value = "a\x01touch PWNED; \x05\u202eb\nc\td'\\!"
+    capture = Capture(id=4, method="POST\x1b", path="/register/\u2066", query_string="",
+                      headers=[["X-A", value]], cookies=[], body=value.encode(),
+                      user_id=1)  # fmt: skip
+    with app.test_request_context("/"):
+        command = curl_command(capture, SimpleNamespace(is_authenticated=True, id=1))
+    assert command.isprintable()  # one line: no control character, no line break
+    assert not HIDES_TEXT.search(command)
+    args = run_in_bash(command, tmp_path / "shell")
+    assert args == ["-X", "POST\x1b", "http://localhost/register/\u2066",
+                    "-H", f"X-A: {value}", "--data-raw", value]  # fmt: skip
+    assert not (tmp_path / "shell" / "PWNED").exists()

@@ -7,12 +7,14 @@ import difflib
 import hashlib
 import itertools
 import json
+import re
 import shlex
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from flask import current_app, request
 
+from ..display import INVISIBLE
 from ..models import Capture
 from ..onesignal_info import is_registration_payload, normalise
 from ..receiver.masking import mask_cookies, mask_headers
@@ -123,18 +125,37 @@ def body_encoded(capture: Capture) -> tuple[str | None, str | None]:
     return base64.b64encode(capture.body).decode("ascii"), "base64"
 
 
+# In a pasted command every character must be printable (line breaks and tabs
+# are not: readline acts on them, and the command stays one line), and none
+# may hide or reorder text. Others, and \\ ' ! (bash's own escapes), are
+# written as \\xHH escapes of their UTF-8 bytes in a $'...' word.
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20\x22-\x26\x28-\x5b\x5d-\x7e]")
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group(0)
+    if char.isprintable() and char not in "\\'!" and not _INVISIBLE.match(char):
+        return char
+    return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8"))
+
+
 def _shell_word(text: str) -> str:
-    """`text` as one shell word that bash reads back exactly. No shell argument
-    can hold a NUL: one becomes U+FFFD (the receiver stores none outside the
-    body, and a body with one is offered as a file)."""
-    return shlex.quote(text.replace("\x00", "\ufffd"))
+    """`text` as one shell word that bash (or zsh) reads back exactly:
+    single-quoted, or ANSI-C quoted ($'...') when it holds a character that is
+    unsafe to paste. No shell argument can hold a NUL: one becomes U+FFFD (the
+    receiver stores none outside the body; a body with one is sent as a file)."""
+    text = text.replace("\x00", "\ufffd")
+    if text.isprintable() and not _INVISIBLE.search(text):
+        return shlex.quote(text)
+    return "$'" + _NOT_PLAIN_ASCII.sub(_escaped, text) + "'"
 
 
 def curl_command(capture: Capture, viewer) -> str:
-    """A command that repeats the capture, safe to paste into a shell: each
-    captured piece (method, URL, every header, the body) is one quoted word,
-    and none of them can switch on a curl feature. Repeated headers stay
-    repeated -H options, in order."""
+    """A command that repeats the capture, safe to paste into a shell: one
+    line of visible characters in which each captured piece (method, URL,
+    every header, the body) is one quoted word, and none of them can switch
+    on a curl feature. Repeated headers stay repeated -H options, in order."""
     url = capture_url(capture)
     parts = ["curl", "-X", _shell_word(capture.method), _shell_word(url)]
     if any(char in url for char in "[]{}"):
