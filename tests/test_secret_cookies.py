@@ -63,7 +63,7 @@ def surfaces(app, client, capture_id: int) -> dict[str, list[str]]:
     return {
         "API": list(strings(client.get(f"/api/captures/{capture_id}").json)),
         "list API": list(strings(client.get("/api/captures" + after).json)),
-        "NDJSON": [s for line in ndjson.splitlines() for s in strings(json.loads(line))],
+        "NDJSON": [s for line in ndjson.split("\n")[:-1] for s in strings(json.loads(line))],
         "HAR": list(strings(json.loads(har))),
         "HAR export": list(strings(json.loads(har_export))),
         "page": [html.unescape(page)],
