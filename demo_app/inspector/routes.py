@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..ids import MAX_ID, out_of_range
 from ..models import Capture
 from . import bp
 from .queries import MAX_LIMIT, PLATFORMS, STATUSES, Filters, labels_in_use, newest_first
@@ -53,6 +54,8 @@ def _int_arg(name: str, default: int | None = None, high: int | None = None) -> 
         abort(400, f"“{name}” must be a whole number.")
     if number < 0:
         abort(400, f"“{name}” cannot be negative.")
+    if number > MAX_ID:
+        out_of_range(name)
     return min(number, high) if high else number
 
 
