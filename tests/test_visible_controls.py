@@ -103,3 +103,16 @@ def test_copied_command_holds_no_hidden_character(app, client, spoofing_captures
     command = html.unescape(page[start : page.index("</textarea>", start)])
     assert [char for char in SPOOFING if char in command] == []
     assert "\n" not in command and "\r" not in command  # one line
+
+
+def test_device_pages_show_hidden_characters_as_tokens(app, client, auth):
+    """A registration (the sender's own, or one forged from another site) puts
+    the device in the sender's list under the name it reports."""
+    auth.create()
+    auth.login()
+    client.post("/register", json={**IOS_PAYLOAD, "model": f"{RLO}enohPi", "osVersion": RLO})
+    for url in ("/devices", "/profile"):
+        page = client.get(url).get_data(as_text=True)
+        assert "enohPi" in page
+        assert [char for char in SPOOFING if char in page] == []
+        assert "&lt;U+202E&gt;" in page
