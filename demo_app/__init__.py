@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extensions import csrf, db, login_manager, migrate
+from .ids import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,9 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # "/register//x" must reach the receiver (and be recorded), not be redirected.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
+    # An id in a path beyond what an id column holds is a 404, not a database error.
+    app.url_map.converters["int"] = IdConverter
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)
+    register_template_filters(app)
     register_errorhandlers(app)
     register_commands(app)
     register_hooks(app)
@@ -121,6 +125,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(onesignal_bp)
     app.register_blueprint(devices_bp)
     app.register_blueprint(push_bp)
+
+
+def register_template_filters(app: Flask) -> None:
+    from . import display
+
+    display.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

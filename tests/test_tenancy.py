@@ -183,3 +183,12 @@ def test_no_link_from_a_stranger_to_a_device_he_never_saw(client, people, app, s
     people.login("bob@example.com")
     listed = json.dumps(client.get("/api/captures").json)
     assert ALICE_DEVICE not in listed and PLAYER not in listed
+
+
+def test_endpoint_names_cannot_hide_or_reorder_text(client, people):
+    people.login("alice@example.com")
+    page = client.post(
+        "/endpoints", data={"name": "QA \u202egnp.exe", "csrf_token": people.token()}
+    ).get_data(as_text=True)
+    assert "cannot hold control, bidi or invisible characters" in page
+    assert "\u202e" not in client.get("/endpoints").get_data(as_text=True).split("<form")[0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..accounts import find_by_email
+from ..display import HIDDEN
 from ..extensions import db
 from ..models import Capture, Endpoint, EndpointMember, User
 from ..receiver.store import delete_captures
@@ -42,6 +43,9 @@ def by_token(token: str) -> Endpoint | None:
 
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
+    if HIDDEN.search(name):
+        # teammates read this name: nothing that hides or reorders text
+        raise EndpointError("A name cannot hold control, bidi or invisible characters.")
     if not name:
         raise EndpointError("Give the endpoint a name, e.g. “Android build 42”.")
     if len(name) > 80:

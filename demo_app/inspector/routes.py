@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 
 from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
+from ..ids import MAX_ID, out_of_range
 from ..models import Capture
 from ..receiver.store import delete_captures
 from . import bp
@@ -63,6 +64,8 @@ def _int_arg(name: str, default: int | None = None, high: int | None = None) -> 
         abort(400, f"“{name}” must be a whole number.")
     if number < 0:
         abort(400, f"“{name}” cannot be negative.")
+    if number > MAX_ID:
+        out_of_range(name)
     return min(number, high) if high else number
 
 

@@ -7,12 +7,14 @@ import difflib
 import hashlib
 import itertools
 import json
+import re
 import shlex
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from flask import current_app, request
 
+from ..display import INVISIBLE
 from ..links import base_url
 from ..models import Capture
 from ..onesignal_info import is_registration_payload, normalise
@@ -57,7 +59,9 @@ def shown_headers(capture: Capture, viewer) -> list:
 
 def shown_cookies(capture: Capture, viewer) -> list:
     cookies = capture.cookies or []
-    return cookies if can_see_secrets(capture, viewer) else mask_cookies(cookies, current_app)
+    if can_see_secrets(capture, viewer):
+        return cookies
+    return mask_cookies(cookies, current_app, capture.headers or [])
 
 
 def body_text(capture: Capture) -> str | None:
@@ -123,15 +127,49 @@ def body_encoded(capture: Capture) -> tuple[str | None, str | None]:
     return base64.b64encode(capture.body).decode("ascii"), "base64"
 
 
+# In a pasted command every character must be printable (line breaks and tabs
+# are not: readline acts on them, and the command stays one line), and none
+# may hide or reorder text. Others, and \\ ' ! (bash's own escapes), are
+# written as \\xHH escapes of their UTF-8 bytes in a $'...' word.
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20\x22-\x26\x28-\x5b\x5d-\x7e]")
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group(0)
+    if char.isprintable() and char not in "\\'!" and not _INVISIBLE.match(char):
+        return char
+    return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8"))
+
+
+def _shell_word(text: str) -> str:
+    """`text` as one shell word that bash (or zsh) reads back exactly:
+    single-quoted, or ANSI-C quoted ($'...') when it holds a character that is
+    unsafe to paste. No shell argument can hold a NUL: one becomes U+FFFD (the
+    receiver stores none outside the body; a body with one is sent as a file)."""
+    text = text.replace("\x00", "\ufffd")
+    if text.isprintable() and not _INVISIBLE.search(text):
+        return shlex.quote(text)
+    return "$'" + _NOT_PLAIN_ASCII.sub(_escaped, text) + "'"
+
+
 def curl_command(capture: Capture, viewer) -> str:
-    parts = ["curl", "-X", capture.method, shlex.quote(capture_url(capture))]
+    """A command that repeats the capture, safe to paste into a shell: one
+    line of visible characters in which each captured piece (method, URL,
+    every header, the body) is one quoted word, and none of them can switch
+    on a curl feature. Repeated headers stay repeated -H options, in order."""
+    url = capture_url(capture)
+    parts = ["curl", "-X", _shell_word(capture.method), _shell_word(url)]
+    if any(char in url for char in "[]{}"):
+        parts.append("--globoff")  # else curl reads them as URL patterns
     for name, value in shown_headers(capture, viewer):
-        if name.lower() not in SKIP_IN_CURL:
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        # "-H @x" would make curl read headers from the viewer's file x
+        if name.lower() not in SKIP_IN_CURL and not name.startswith("@"):
+            parts += ["-H", _shell_word(f"{name}: {value}")]
     text = body_text(capture)
     if capture.body:
         if text is not None:
-            parts += ["--data-raw", shlex.quote(text)]
+            parts += ["--data-raw", _shell_word(text)]  # sends a leading "@" as it is
         else:
             parts += ["--data-binary", f"@capture-{capture.id}.bin"]
     return " ".join(parts)

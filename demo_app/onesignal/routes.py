@@ -158,7 +158,8 @@ def my_devices():
     return render_template("devices/list.html", links=links, shared=shared)
 
 
-@devices_bp.post("/devices/<int:device_id>/remove")
+# devices.id is a 32-bit INTEGER on PostgreSQL (see ids.py)
+@devices_bp.post("/devices/<int(max=2147483647):device_id>/remove")
 @login_required
 def remove(device_id: int):
     if not devices.unlink(current_user.id, device_id):

@@ -12,6 +12,7 @@ from .. import throttle
 from ..accounts import find_by_email
 from ..devices import targets_of
 from ..extensions import db
+from ..ids import id_arg
 from ..links import site_url
 from ..models import Job, Message, utcnow
 from . import bp, client
@@ -76,7 +77,7 @@ def send_to_me():
 @bp.get("/notifications")
 @login_required
 def history_page():
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     rows, older = history(current_user.id, before)
     return render_template("push/history.html", rows=rows, older=older, before=before)
 
@@ -182,7 +183,8 @@ def _plain(outcome: str) -> str:
     }.get(outcome, "OneSignal could not be reached or refused the request.")
 
 
-@bp.get("/messages/<int:message_id>")
+# messages.id is a 32-bit INTEGER on PostgreSQL (see ids.py)
+@bp.get("/messages/<int(max=2147483647):message_id>")
 @login_required
 def message(message_id: int):
     found = db.session.get(Message, message_id)

@@ -41,7 +41,7 @@ def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> Non
     line = {k: record.get(k) for k in CAPTURE_FIELDS}
     line["received_at"] = record["received_at"].isoformat()
     line["headers"] = masked_headers
-    line["cookies"] = mask_cookies(record["cookies"], current_app)
+    line["cookies"] = mask_cookies(record["cookies"], current_app, record["headers"])
     line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None
     data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
     path = current_app.config["CAPTURE_LOG"]
