@@ -45,7 +45,7 @@ def copied_command(client, capture_id: int) -> str:
 def test_copied_curl_command_runs_nothing_planted(app, client, auth, tmp_path):
     """A method with a quote and a header holding a shell command: both the
     development server and gunicorn accept and record such a request."""
-    auth.create()
+    auth.create(admin=True)  # anonymous captures are for admins to see
     auth.login()
     with served(app) as server:
         status = send(server, request_bytes(b"X'", b"/register", [b"X-A: ;touch PWNED #"]))
@@ -60,7 +60,7 @@ def test_copied_curl_command_runs_nothing_planted(app, client, auth, tmp_path):
 
 
 def test_curl_command_keeps_repeats_and_refuses_curl_specials(app, client, auth, tmp_path):
-    auth.create()
+    auth.create(admin=True)  # anonymous captures are for admins to see
     auth.login()
     headers = [b"X-Twice: 1", b"X-Twice: 2", b"@notes.txt: x", b"Content-Type: text/plain"]
     with served(app) as server:

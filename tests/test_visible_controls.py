@@ -42,7 +42,7 @@ def spoofing_captures(app, client, auth):
     """1: text body, headers, cookie, query; 2: registration JSON; 3: path;
     4: a text body to compare with 1; 5: UTF-8 bytes in a header (servers
     read header bytes as Latin-1, so U+202E arrives as "â\\x80®")."""
-    auth.create()
+    auth.create(admin=True)  # anonymous captures are for admins to see
     auth.login()
     sender = app.test_client(use_cookies=False)
     sender.post(
@@ -108,7 +108,7 @@ def test_copied_command_holds_no_hidden_character(app, client, spoofing_captures
 def test_device_pages_show_hidden_characters_as_tokens(app, client, auth):
     """A registration (the sender's own, or one forged from another site) puts
     the device in the sender's list under the name it reports."""
-    auth.create()
+    auth.create(admin=True)  # anonymous captures are for admins to see
     auth.login()
     client.post("/register", json={**IOS_PAYLOAD, "model": f"{RLO}enohPi", "osVersion": RLO})
     for url in ("/devices", "/profile"):

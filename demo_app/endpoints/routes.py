@@ -41,7 +41,7 @@ def index():
     )
 
 
-@bp.get("/endpoints/<int:endpoint_id>")
+@bp.get("/endpoints/<int(max=2147483647):endpoint_id>")
 @login_required
 def detail(endpoint_id: int):
     endpoint = _mine_or_404(endpoint_id)
@@ -59,7 +59,7 @@ def receiver_url(endpoint) -> str:
     return site_url("receiver.endpoint", token=endpoint.token)
 
 
-@bp.post("/endpoints/<int:endpoint_id>/rename")
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/rename")
 @login_required
 def rename(endpoint_id: int):
     endpoint = _mine_or_404(endpoint_id, owner=True)
@@ -75,7 +75,7 @@ def rename(endpoint_id: int):
     return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 
-@bp.post("/endpoints/<int:endpoint_id>/new-url")
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/new-url")
 @login_required
 def new_url(endpoint_id: int):
     endpoint = _mine_or_404(endpoint_id, owner=True)
@@ -84,7 +84,7 @@ def new_url(endpoint_id: int):
     return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 
-@bp.post("/endpoints/<int:endpoint_id>/delete")
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/delete")
 @login_required
 def delete(endpoint_id: int):
     endpoint = _mine_or_404(endpoint_id, owner=True)
@@ -94,7 +94,7 @@ def delete(endpoint_id: int):
     return redirect(url_for("endpoints.index"))
 
 
-@bp.post("/endpoints/<int:endpoint_id>/share")
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/share")
 @login_required
 def share(endpoint_id: int):
     endpoint = _mine_or_404(endpoint_id, owner=True)
@@ -118,7 +118,9 @@ def share(endpoint_id: int):
     return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 
-@bp.post("/endpoints/<int:endpoint_id>/members/<int:user_id>/remove")
+@bp.post(
+    "/endpoints/<int(max=2147483647):endpoint_id>/members/<int(max=2147483647):user_id>/remove"
+)
 @login_required
 def unshare(endpoint_id: int, user_id: int):
     """The owner removes a member, or a member leaves."""
