@@ -109,11 +109,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .devices import bp as devices_bp
     from .endpoints import bp as endpoints_bp
     from .inspector import bp as inspector_bp
     from .main import bp as main_bp
     from .onesignal import bp as onesignal_bp
-    from .onesignal import devices_bp
     from .push import bp as push_bp
     from .receiver import bp as receiver_bp
 
@@ -150,7 +150,7 @@ def register_hooks(app: Flask) -> None:
 
     security.init_app(app)
     if app.config["RUN_WORKER"] and not app.testing:
-        from .push.worker import start_in_background
+        from .jobs import start_in_background
 
         # Started by the first request, not here: `flask db upgrade` and other
         # commands build the app too and must not start a runner.

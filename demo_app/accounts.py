@@ -8,8 +8,8 @@ import secrets
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .devices.external_id import default_for
 from .extensions import db
-from .external_id import default_for
 from .models import User, new_session_token
 
 
@@ -86,3 +86,14 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError("The password must have 8 characters or more.")
     user.set_password(new)
     end_sessions(user)
+
+
+def set_external_id(user: User, value: str) -> None:
+    """Give `user` the external id `value` (already checked by the form)."""
+    taken = db.session.scalar(
+        sa.select(User.id).where(User.external_id == value, User.id != user.id)
+    )
+    if taken:
+        raise AccountError("Another account uses that external id.")
+    user.external_id = value
+    db.session.commit()

@@ -90,7 +90,7 @@ devices_group = AppGroup("devices", help="Manage the user-device links.")
 )
 def devices_prune(days: int) -> None:
     """Remove links between users and devices not seen for DAYS days."""
-    from .devices import prune_links
+    from .devices.service import prune_links
 
     removed = prune_links(days)
     click.echo(f"Removed {removed} device links not seen for {days} days.")
@@ -101,7 +101,7 @@ def worker() -> None:
     """Run queued background jobs (the delayed order push) until stopped."""
     from flask import current_app
 
-    from .push.worker import run_forever
+    from .jobs import run_forever
 
     click.echo("Job runner started; Ctrl+C stops it.")
     run_forever(current_app._get_current_object())

@@ -45,7 +45,7 @@ def test_link_device_needs_login_and_csrf(client, alice):
     [
         ({"oneSignalUserId": "not-a-uuid", "platform": "ios"}, "must be a UUID"),
         ({"oneSignalUserId": "1234", "platform": "ios"}, "must be a UUID"),
-        ({"platform": "ios", "oneSignalSubscribed": False}, "No player"),
+        ({"platform": "ios", "oneSignalSubscribed": False}, "No subscription"),
         ({"subscription": {"id": "<script>"}}, "must be a UUID"),
     ],
 )

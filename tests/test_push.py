@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from demo_app.extensions import db
+from demo_app.jobs import run_due_jobs
 from demo_app.models import Device, Job, Message, PushLog
-from demo_app.push.worker import run_due_jobs
 
 from .standin import Reply
 from .test_receiver import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
@@ -381,7 +381,7 @@ def test_order_waits_for_its_time(client, alice, standin, app):
 def test_worker_command_runs_jobs(client, alice, standin, app):
     import threading
 
-    from demo_app.push.worker import run_forever
+    from demo_app.jobs import run_forever
 
     client.post("/orders", data={"csrf_token": alice.token()})
     stop = threading.Event()

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import math
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -13,10 +12,10 @@ from ..accounts import (
     authenticate,
     change_password,
     create_user,
+    set_external_id,
 )
+from ..devices.service import links_of
 from ..errors import error_response
-from ..extensions import db
-from ..models import User, UserDevice
 from ..security import is_safe_next
 from . import bp, limits
 from .forms import ExternalIdForm, LoginForm, PasswordForm, SignupForm
@@ -107,15 +106,11 @@ def profile():
     if request.method == "GET":
         form.external_id.data = current_user.external_id
     elif form.validate_on_submit():
-        value = form.external_id.data
-        taken = db.session.scalar(
-            sa.select(User.id).where(User.external_id == value, User.id != current_user.id)
-        )
-        if taken:
-            form.external_id.errors.append("Another account uses that external id.")
+        try:
+            set_external_id(current_user, form.external_id.data)
+        except AccountError as error:
+            form.external_id.errors.append(str(error))
         else:
-            current_user.external_id = value
-            db.session.commit()
             flash(
                 "External id saved. Set it on your device again from the OneSignal page.", "success"
             )
@@ -148,11 +143,7 @@ def password():
 def _profile_page(form=None, password_form=None):
     if form is None:
         form = ExternalIdForm(formdata=None, external_id=current_user.external_id)
-    links = db.session.scalars(
-        sa.select(UserDevice)
-        .where(UserDevice.user_id == current_user.id)
-        .order_by(UserDevice.last_seen.desc())
-    ).all()
+    links = links_of(current_user.id)
     return render_template(
         "auth/profile.html",
         form=form,

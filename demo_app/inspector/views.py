@@ -14,10 +14,10 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, request
 
+from ..devices.info import is_registration_payload, normalise
 from ..display import INVISIBLE
 from ..links import base_url
 from ..models import Capture
-from ..onesignal_info import is_registration_payload, normalise
 from ..receiver.masking import mask_cookies, mask_headers
 
 HEX_LIMIT = 64 * 1024

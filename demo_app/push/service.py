@@ -6,13 +6,12 @@ By external id (strategy 2): OneSignal finds the devices the app set it on.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 
-from ..devices import targets_of
+from .. import jobs
+from ..devices.service import targets_of
 from ..extensions import db
-from ..models import Job, PushLog, User, utcnow
+from ..models import PushLog, User
 from . import client
 
 TARGETS = ("devices", "external_id")
@@ -82,14 +81,17 @@ def _retry_later(user: User, kind, target_kind, ids, body, result: client.SendRe
     """OneSignal asked for a longer wait than a web request can afford: the job
     runner sends the same request (same idempotency key) when it is over."""
     delay = max(1.0, result.retry_after or 0)
-    db.session.add(
-        Job(kind="push_retry", user_id=user.id, run_at=utcnow() + dt.timedelta(seconds=delay),
-            payload={"body": body, "kind": kind, "target_kind": target_kind, "ids": list(ids)})
-    )  # fmt: skip
+    jobs.enqueue(
+        "push_retry",
+        user.id,
+        delay=delay,
+        payload={"body": body, "kind": kind, "target_kind": target_kind, "ids": list(ids)},
+    )
     db.session.commit()
     result.summary += f" It will be sent again in {delay:g} s by the background runner."
 
 
+@jobs.handler("push_retry")
 def retry(job) -> None:
     """The job runner's half of `_retry_later`: no deadline but the retry count."""
     payload = job.payload

@@ -15,7 +15,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from werkzeug.wrappers import Request
 
-from ..onesignal_info import is_registration_payload, normalise
+from ..devices.info import is_registration_payload, normalise
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_DEPTH = 64

@@ -24,8 +24,9 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_host
 
-from .. import devices, throttle
+from .. import throttle
 from ..database import bind, raw_transaction, write_lock
+from ..devices import service as devices
 from ..extensions import csrf, db
 from ..links import site_url
 from ..models import Capture, Endpoint, User, utcnow

@@ -86,7 +86,7 @@ def test_send_to_me_page_at_phone_width(page, live_server, live_app, standin):
 
 def test_order_page_shows_the_delivery_without_a_reload(page, live_server, live_app, standin):
     from demo_app.accounts import create_user
-    from demo_app.push.worker import run_due_jobs
+    from demo_app.jobs import run_due_jobs
 
     live_app.config["ORDER_DELAY_SECONDS"] = 0
     with live_app.app_context():

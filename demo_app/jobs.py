@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from ..extensions import db
-from ..models import Job, User, utcnow
+from .extensions import db
+from .models import Job, utcnow
 
 POLL_SECONDS = 1.0
 STALE = dt.timedelta(minutes=5)
@@ -79,30 +80,26 @@ def run_due_jobs(limit: int = 20) -> int:
     return done
 
 
-def order_delivered(job: Job) -> None:
-    from .service import send_to
-
-    user = db.session.get(User, job.user_id)
-    if user is None:
-        return
-    order = job.payload.get("order", "your order")
-    target = current_app.config["PUSH_TARGET"]
-    results = send_to(
-        user, target if target in ("devices", "external_id") else "devices",
-        title="Your order was delivered",
-        message=f"Order {order} was delivered. Enjoy!",
-        url=job.payload.get("url"), data={"kind": "order", "order": order}, kind="order",
-    )  # fmt: skip
-    job.payload = {**job.payload, "push": results[0].outcome, "summary": results[0].summary}
+HANDLERS: dict[str, Callable[[Job], None]] = {}
 
 
-def push_retry(job: Job) -> None:
-    from .service import retry
+def handler(kind: str):
+    """Register the function that runs jobs of `kind` (a job may change its
+    payload to leave a result)."""
 
-    retry(job)
+    def register(function):
+        HANDLERS[kind] = function
+        return function
+
+    return register
 
 
-HANDLERS = {"order_delivered": order_delivered, "push_retry": push_retry}
+def enqueue(kind: str, user_id: int | None, payload: dict, delay: float = 0) -> Job:
+    """Queue a job to run `delay` seconds from now; the caller commits."""
+    job = Job(kind=kind, user_id=user_id, payload=payload,
+              run_at=utcnow() + dt.timedelta(seconds=delay))  # fmt: skip
+    db.session.add(job)
+    return job
 
 
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:

@@ -1,0 +1,126 @@
+"""Messages between users: a push triggered by another user's action."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from .. import throttle
+from ..accounts import find_by_email
+from ..extensions import db
+from ..links import site_url
+from ..models import Message, User, utcnow
+from .service import send_to
+
+MINUTE = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
+MISSES_PER_HOUR = 20
+
+
+class MessageError(ValueError):
+    """Why a message was not sent; `field` is the form field to show it on,
+    `status` the HTTP status of the page."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 200):
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+def wait_for(key: str, setting: str) -> int:
+    """Seconds to wait when `key` has used up its per-minute `setting`, else 0."""
+    limit = current_app.config[setting]
+    if limit > 0 and throttle.over_limit([key], limit, MINUTE):
+        return throttle.retry_after(key, MINUTE)
+    return 0
+
+
+def send_message(sender: User, recipient_email: str, body: str) -> tuple[str, str]:
+    """Store the message and push the recipient's phone: (flash text, category).
+
+    Limited per sender (MESSAGE_LIMIT_PER_MINUTE), and so are emails that
+    have no account: saying "no such user" is needed, listing accounts is not."""
+    wait = wait_for(f"message:{sender.id}", "MESSAGE_LIMIT_PER_MINUTE")
+    if wait:
+        raise MessageError(
+            f"You have sent many messages in the last minute. Wait {wait} s and try again.",
+            status=429,
+        )
+    misses = f"message-miss:{sender.id}"
+    if throttle.over_limit([misses], MISSES_PER_HOUR, HOUR):
+        raise MessageError(
+            "Too many messages to unknown emails in the last hour. Try again later.", status=429
+        )
+    recipient = find_by_email(recipient_email)
+    if recipient is None:
+        throttle.record(misses)
+        raise MessageError("No user has that email.", field="recipient")
+    if recipient.id == sender.id:
+        raise MessageError(
+            "Send it to someone else: a push to yourself is “Send to me”.", field="recipient"
+        )
+    throttle.record(f"message:{sender.id}")
+    message = Message(sender_id=sender.id, recipient_id=recipient.id, body=body)
+    db.session.add(message)
+    db.session.commit()
+    target = current_app.config["PUSH_TARGET"]
+    results = send_to(
+        recipient, target if target in ("devices", "external_id") else "devices",
+        title=f"Message from {sender.email}", message=body[:200],
+        url=site_url("push.message", message_id=message.id),
+        data={"kind": "message", "message_id": message.id}, kind="message", sender=sender,
+        deadline=current_app.config["ONESIGNAL_DEADLINE"],
+    )  # fmt: skip
+    # The sender learns whether the phone rang, not the recipient's device ids.
+    if any(r.ok for r in results):
+        return f"Message sent, and {recipient.email}'s phone was notified.", "success"
+    if results[0].outcome == "not_configured":
+        return "Message sent. No push: OneSignal is not configured on this site.", "info"
+    return (
+        f"Message sent to {recipient.email}'s inbox. No push arrived on their phone: "
+        f"{_plain(results[0].outcome)}",
+        "info",
+    )
+
+
+def _plain(outcome: str) -> str:
+    return {
+        "not_sent": "they have no subscribed device or external id set yet.",
+        "auth": "the site's OneSignal key was refused.",
+        "rate_limited": "OneSignal's rate limit was reached.",
+    }.get(outcome, "OneSignal could not be reached or refused the request.")
+
+
+def inbox(user_id: int) -> tuple[list[Message], list[Message]]:
+    """(received, newest 50; sent, newest 20), with the other party loaded."""
+    received = db.session.scalars(
+        sa.select(Message).options(so.joinedload(Message.sender))
+        .where(Message.recipient_id == user_id).order_by(Message.id.desc()).limit(50)
+    ).all()  # fmt: skip
+    sent = db.session.scalars(
+        sa.select(Message).options(so.joinedload(Message.recipient))
+        .where(Message.sender_id == user_id).order_by(Message.id.desc()).limit(20)
+    ).all()  # fmt: skip
+    return received, sent
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Message)
+        .where(Message.recipient_id == user_id, Message.read_at.is_(None))
+    )
+
+
+def open_message(user: User, message_id: int) -> Message | None:
+    """The message if `user` sent or received it; reading it marks it read."""
+    found = db.session.get(Message, message_id)
+    if found is None or user.id not in (found.sender_id, found.recipient_id):
+        return None
+    if found.recipient_id == user.id and found.read_at is None:
+        found.read_at = utcnow()
+        db.session.commit()
+    return found
