@@ -62,19 +62,14 @@ def test_two_hosts_share_sessions_captures_and_devices(two_hosts):
     )
     assert profile.status_code == 200 and "dev@example.com" in profile.text
 
-    # A capture posted to A shows in B's tail within 2 seconds.
-    sent = time.monotonic()
+    # A capture posted to A is in B's tail as soon as A has answered: the
+    # answer comes after the commit, and B reads the same database.
     capture_id = requests.post(a.url + "/register/hostA", json={"n": 1}, cookies=cookie).json()[
         "capture_id"
     ]
-    while True:
-        tail = requests.get(b.url + "/api/captures?after=0&label=hostA", cookies=cookie,
-                            headers={"User-Agent": "pushlab-bench"}).json()  # fmt: skip
-        if tail["captures"]:
-            break
-        assert time.monotonic() - sent < 2, "capture not visible on host B within 2 s"
-        time.sleep(0.1)
-    assert tail["captures"][0]["id"] == capture_id
+    tail = requests.get(b.url + "/api/captures?after=0&label=hostA", cookies=cookie,
+                        headers={"User-Agent": "pushlab-bench"}).json()  # fmt: skip
+    assert [c["id"] for c in tail["captures"]] == [capture_id]
 
     # A device linked through A is on the user's list on B.
     device = {"platform": "android", "oneSignalUserId": PLAYER}
