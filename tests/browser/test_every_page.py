@@ -19,7 +19,7 @@ ANONYMOUS = ["/", "/login", "/signup", "/receiver", "/onesignal", "/no-such-page
 LOGGED_IN = [
     "/", "/onesignal", "/devices", "/send-to-me", "/notifications", "/messages",
     "/messages/1", "/orders", "/inspector", "/inspector/1", "/inspector/compare?a=1&b=2",
-    "/profile", "/receiver",
+    "/profile", "/receiver", "/endpoints", "/endpoints/1",
 ]  # fmt: skip
 
 
@@ -82,6 +82,11 @@ def test_every_page_at_phone_width(page, live_server, live_app):
     page.goto(base + "/orders")
     page.locator("form button[type=submit]").last.click()
     expect(page.get_by_text("is on its way")).to_be_visible()
+
+    page.goto(base + "/endpoints")
+    page.get_by_label("Name").fill("Alice's Pixel, build 42")
+    page.get_by_role("button", name="Create an endpoint").click()
+    expect(page.get_by_role("heading", name="Alice's Pixel, build 42")).to_be_visible()
 
     for path in LOGGED_IN:
         name = re.sub(r"[^a-z0-9]+", "-", path.strip("/")) or "home"
