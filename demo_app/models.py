@@ -2,7 +2,10 @@
 
 One name for one idea: OneSignal renamed the *player id* (`oneSignalUserId` in
 the legacy bridge) to *subscription id* (`subscription.id` in the v5 bridge).
-They are the same device id; this code calls it `subscription_id` everywhere.
+"Player id" and "subscription id" mean the same device id; this code calls it
+`subscription_id` everywhere, and pages say "subscription (player) id" on
+first mention, "subscription id" after. The v5 `oneSignalId` is something
+else, the OneSignal *user* id (several devices can share one): `onesignal_id`.
 """
 
 from __future__ import annotations
@@ -105,7 +108,8 @@ class UserDevice(db.Model):
     # "page" (JavaScript on a page, seed 1a) or "registration" (the app's POST, seed 1b)
     learnt_via: so.Mapped[str] = so.mapped_column(sa.String(16))
     # What the device last reported with this account's requests (see Device).
-    onesignal_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # onesignal_id is v5's `oneSignalId`, the OneSignal user id, never a device id.
+    onesignal_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     push_token: so.Mapped[str | None] = so.mapped_column(sa.Text)
     platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     model: so.Mapped[str | None] = so.mapped_column(sa.String(128))

@@ -127,3 +127,39 @@ def test_session_token_migration_gives_existing_accounts_random_tokens(app):
         assert _count("user_devices") == 1  # adding the column touched no other table
         downgrade(revision="0002")
         assert _count("users") == 2 and _count("user_devices") == 1
+
+
+def test_onesignal_id_rename_keeps_every_link_and_value(app):
+    """0005 renames the column in place: no link is lost (a table copy would
+    cascade-delete them on SQLite) and the stored user ids move with it."""
+    with app.app_context():
+        empty_database()
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, password_hash, is_admin, created_at, "
+                    "session_token) VALUES (1, 'u1@example.com', 'x', false, '2026-01-01', 't')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO devices (id, subscription_id, first_seen, last_seen) "
+                    "VALUES (1, 'sub', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_devices (user_id, device_id, learnt_via, last_via, "
+                    "first_seen, last_seen, onesignal_user_id) VALUES "
+                    "(1, 1, 'page', 'page', '2026-01-01', '2026-01-01', 'user-id-1')"
+                )
+            )
+        upgrade(revision="0005")
+        with db.engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT onesignal_id FROM user_devices")).scalars().all()
+        assert kept == ["user-id-1"] and _count("devices") == 1
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            back = conn.execute(sa.text("SELECT onesignal_user_id FROM user_devices")).scalars()
+            assert back.all() == ["user-id-1"]

@@ -81,7 +81,7 @@ def test_v5_payload_understood(client, app):
     data = client.post("/register", json=V5_PAYLOAD).json
     assert data["understood"]["shape"] == "v5"
     assert data["understood"]["subscription_id"] == V5_PAYLOAD["subscription"]["id"]
-    assert data["understood"]["onesignal_user_id"] == V5_PAYLOAD["oneSignalId"]
+    assert data["understood"]["onesignal_id"] == V5_PAYLOAD["oneSignalId"]
     assert data["understood"]["external_id"] == "user-1"
     assert data["device"]["subscription_id"] == V5_PAYLOAD["subscription"]["id"]
 
@@ -99,7 +99,7 @@ def test_warnings_no_player_id_yet(client, app):
     assert any("No player id yet" in w for w in data["warnings"])
 
 
-def test_warning_onesignal_user_id_instead_of_subscription(client):
+def test_warning_onesignal_id_instead_of_subscription(client):
     payload = {"platform": "android", "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666"}
     data = client.post("/register", json=payload).json
     assert any("oneSignalId is the OneSignal user id" in w for w in data["warnings"])

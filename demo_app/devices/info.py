@@ -53,7 +53,7 @@ def _flag(value) -> bool | None:
 class Info:
     shape: str = "unknown"  # "legacy", "v5" or "unknown"
     subscription_id: str | None = None
-    onesignal_user_id: str | None = None
+    onesignal_id: str | None = None
     push_token: str | None = None
     subscribed: bool | None = None
     requires_consent: bool | None = None
@@ -96,7 +96,7 @@ def normalise(data: dict) -> Info:
         or data.get("oneSignalregistrationId"),
         4096,
     )
-    info.onesignal_user_id = _text(data.get("oneSignalId"), 64)
+    info.onesignal_id = _text(data.get("oneSignalId"), 64)
     consent = data.get(
         "requiresUserPrivacyConsent", data.get("oneSignalRequiresUserPrivacyConsent")
     )
@@ -122,7 +122,7 @@ def normalise(data: dict) -> Info:
 def _warnings(data: dict, info: Info) -> list[str]:
     warnings = []
     if info.subscription_id is None:
-        if info.onesignal_user_id:
+        if info.onesignal_id:
             warnings.append(
                 "oneSignalId is the OneSignal user id, not a subscription id: this payload "
                 "has no device (subscription) id yet."
@@ -137,12 +137,12 @@ def _warnings(data: dict, info: Info) -> list[str]:
             f"The player / subscription id “{info.subscription_id}” does not look like a "
             "OneSignal id (a UUID); no device was recorded."
         )
-    elif info.onesignal_user_id and info.onesignal_user_id == info.subscription_id:
+    elif info.onesignal_id and info.onesignal_id == info.subscription_id:
         warnings.append(
             "oneSignalId looks like a OneSignal user id, not a subscription id: the app "
             "reports the same value for both."
         )
-    if data.get("oneSignalUserId") and info.onesignal_user_id == _text(data.get("oneSignalUserId")):
+    if data.get("oneSignalUserId") and info.onesignal_id == _text(data.get("oneSignalUserId")):
         warnings.append(
             "oneSignalUserId equals oneSignalId: that looks like the OneSignal user id, not "
             "the subscription (player) id. Pushes to it will not arrive."

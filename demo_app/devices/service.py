@@ -32,7 +32,7 @@ class DeviceError(ValueError):
 
 
 DEVICE_FIELDS = (
-    "onesignal_user_id", "push_token", "platform", "model", "os_version", "app_version",
+    "onesignal_id", "push_token", "platform", "model", "os_version", "app_version",
     "installation_id", "app_id", "subscribed", "external_id",
 )  # fmt: skip
 

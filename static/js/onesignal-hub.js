@@ -72,7 +72,7 @@ function receive(info, source) {
     ["Subscribed", yesNo(n.subscribed)],
     ["Privacy consent required", yesNo(n.requiresConsent)],
     ["External id", n.externalId || "none reported"],
-    ["OneSignal user id", n.oneSignalUserId || "—"],
+    ["OneSignal user id", n.onesignalId || "—"],
     ["App", `${n.appId || "?"} ${n.appVersion || ""}`.trim()],
     ["OS", `${n.os || n.platform || "?"} ${n.osVersion || ""}`.trim()],
     ["Model", n.model || "?"],

@@ -16,7 +16,7 @@ export function normalise(info) {
   const n = {
     shape: sub ? "v5" : "oneSignalUserId" in info || "oneSignalSubscribed" in info ? "legacy" : "unknown",
     subscriptionId: text(sub ? sub.id : null) || text(info.oneSignalUserId),
-    oneSignalUserId: text(info.oneSignalId),
+    onesignalId: text(info.oneSignalId),
     pushToken: text(sub ? sub.token : null) || text(info.oneSignalPushToken || info.oneSignalRegistrationId || info.oneSignalregistrationId),
     subscribed: sub ? flag(sub.optedIn) : flag(info.oneSignalSubscribed),
     requiresConsent: flag("requiresUserPrivacyConsent" in info ? info.requiresUserPrivacyConsent : info.oneSignalRequiresUserPrivacyConsent),
@@ -44,7 +44,7 @@ export function problems(n) {
   } else if (!UUID.test(n.subscriptionId)) {
     out.push(`The player / subscription id “${n.subscriptionId}” is not a UUID: it cannot be a OneSignal id.`);
   }
-  if (n.oneSignalUserId && n.oneSignalUserId === n.subscriptionId) {
+  if (n.onesignalId && n.onesignalId === n.subscriptionId) {
     out.push("oneSignalId equals the subscription id: one of them is the OneSignal user id, which cannot receive a push.");
   }
   if (n.subscribed === false) {
