@@ -24,6 +24,7 @@ def test_link_device_from_page(client, alice, app):
     assert response.status_code == 200
     device = response.json["device"]
     assert device["subscription_id"] == PLAYER and device["learnt_via"] == "page"
+    assert response.json["warnings"] == response.json["warning_codes"] == []
     page = client.get("/devices").get_data(as_text=True)
     assert PLAYER in page and "iPhone" in page and "page" in page
 
@@ -52,6 +53,8 @@ def test_link_device_needs_login_and_csrf(client, alice):
 def test_link_device_rejects_bad_ids(alice, payload, message):
     response = alice.post_json("/api/devices", payload)
     assert response.status_code == 400 and message in response.json["error"]
+    codes = response.json["warning_codes"]
+    assert {"no-subscription-id", "subscription-id-not-uuid"} & set(codes)
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b'"string"', b"null"])

@@ -25,10 +25,10 @@ MAX_INFO_KEYS = 200
 class DeviceError(ValueError):
     """A request about a device that cannot be done, with what to tell the page."""
 
-    def __init__(self, message: str, status: int = 400, warnings: list | None = None):
+    def __init__(self, message: str, status: int = 400, understood: Info | None = None):
         super().__init__(message)
         self.status = status
-        self.warnings = warnings
+        self.understood = understood
 
 
 DEVICE_FIELDS = (
@@ -122,13 +122,13 @@ def link_from_page(user: User, info: dict) -> tuple[UserDevice, Info]:
         raise DeviceError(
             "No subscription (player) id in this info: OneSignal has not registered the "
             "device yet (on iOS, push permission may have been declined).",
-            warnings=understood.warnings,
+            understood=understood,
         )
     if not looks_like_uuid(understood.subscription_id):
         raise DeviceError(
             "The subscription (player) id must be a UUID like "
             "1a2b3c4d-0000-4000-8000-00000000abcd; this is not one.",
-            warnings=understood.warnings,
+            understood=understood,
         )
     conn = db.session.connection()
     device_id = upsert_device(conn, understood)

@@ -1,60 +1,123 @@
 // What the app tells a page about OneSignal, in both shapes it comes in.
-// Mirrors demo_app/onesignal_info.py and demo_app/external_id.py.
+// The same rules as demo_app/devices/info.py and demo_app/devices/external_id.py;
+// tests/vectors/*.json hold the cases both must agree on. Warnings are stable
+// codes (`n.warnings`); `problems()` puts them in words for this page.
 // "Player id" (legacy oneSignalUserId) and "subscription id" (v5
 // subscription.id) are the same device id; here it is `subscriptionId`.
+// `onesignalId` is v5's oneSignalId, the OneSignal *user* id.
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RESERVED = new Set(["na", "null", "0", "-1", "all", "1", "undefined", "none", "nil"]);
-const ZERO_UUID = /^0{8}-?0{4}-?0{4}-?0{4}-?0{12}$/;
-const ALLOWED = /^[A-Za-z0-9._@+:=-]{1,128}$/;
+const LEGACY_KEYS = ["oneSignalUserId", "oneSignalPushToken", "oneSignalRegistrationId", "oneSignalregistrationId",
+  "oneSignalSubscribed", "oneSignalRequiresUserPrivacyConsent"];
+const FLAG_WORDS = { true: true, 1: true, yes: true, false: false, 0: false, no: false };
+const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+const asciiLower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
-const text = (v) => (v === undefined || v === null || typeof v === "object" ? null : String(v));
-const flag = (v) => (typeof v === "boolean" ? v : v === "true" ? true : v === "false" ? false : null);
+// A JSON string, or a number as the browser prints it, as text: NULs dropped,
+// cut to `limit` characters (code points, as Python counts); null for
+// anything else, or empty.
+function text(v, limit = 255) {
+  let s;
+  if (typeof v === "string") s = v;
+  else if (typeof v !== "number" || !Number.isFinite(v)) return null;
+  else if (Number.isInteger(v)) { if (!Number.isSafeInteger(v)) return null; s = String(v); }
+  else if (Math.abs(v) >= 1e-4 && Math.abs(v) < 1e16) s = String(v);
+  else return null;
+  s = Array.from(s.replaceAll("\0", "")).slice(0, limit).join("");
+  return s || null;
+}
+
+const firstText = (values, limit) => values.map((v) => text(v, limit)).find((t) => t !== null) ?? null;
+
+// true/false, also written 1/0 or as the words true, false, yes, no, 1, 0.
+function flag(v) {
+  if (typeof v === "boolean") return v;
+  if (v === 0 || v === 1) return v === 1;
+  if (typeof v === "string" && /^[\x00-\x7f]*$/.test(v) && has(FLAG_WORDS, v.toLowerCase())) return FLAG_WORDS[v.toLowerCase()];
+  return null;
+}
+
+const firstFlag = (values) => values.map(flag).find((f) => f !== null) ?? null;
 
 export function normalise(info) {
-  const sub = info && typeof info.subscription === "object" && info.subscription ? info.subscription : null;
+  const given = info.subscription;
+  const sub = isObject(given) ? given : {};
+  const shape = isObject(given) ? "v5"
+    : LEGACY_KEYS.some((k) => has(info, k)) ? "legacy"
+    : has(info, "oneSignalId") || info.legacy === false ? "v5" : "unknown";
+  const platform = text(info.platform, 32);
+  const customData = {};
+  for (const [key, value] of Object.entries(info)) {
+    if (key.startsWith("customData_")) customData[key.slice("customData_".length)] = value;
+  }
   const n = {
-    shape: sub ? "v5" : "oneSignalUserId" in info || "oneSignalSubscribed" in info ? "legacy" : "unknown",
-    subscriptionId: text(sub ? sub.id : null) || text(info.oneSignalUserId),
-    onesignalId: text(info.oneSignalId),
-    pushToken: text(sub ? sub.token : null) || text(info.oneSignalPushToken || info.oneSignalRegistrationId || info.oneSignalregistrationId),
-    subscribed: sub ? flag(sub.optedIn) : flag(info.oneSignalSubscribed),
-    requiresConsent: flag("requiresUserPrivacyConsent" in info ? info.requiresUserPrivacyConsent : info.oneSignalRequiresUserPrivacyConsent),
+    shape,
+    subscriptionId: firstText([sub.id, info.oneSignalUserId], 64),
+    onesignalId: text(info.oneSignalId, 64),
+    pushToken: firstText([sub.token, info.oneSignalPushToken, info.oneSignalRegistrationId, info.oneSignalregistrationId], 4096),
+    subscribed: firstFlag([sub.optedIn, info.oneSignalSubscribed]),
+    requiresConsent: firstFlag([info.requiresUserPrivacyConsent, info.oneSignalRequiresUserPrivacyConsent]),
     consentGiven: flag(info.userConsentGiven),
-    externalId: text(info.externalId),
-    platform: text(info.platform),
+    externalId: text(info.externalId, 128),
+    platform: platform ? asciiLower(platform) : null,
     appId: text(info.appId),
-    appVersion: text(info.appVersion),
-    os: text(info.os),
-    osVersion: text(info.osVersion),
-    model: text(info.model || info.hardware),
+    appVersion: text(info.appVersion, 64),
+    os: text(info.os, 64),
+    osVersion: text(info.osVersion, 64),
+    model: firstText([info.model, info.hardware], 128),
+    installationId: text(info.installationId, 128),
+    customData,
     legacyPlugin: flag(info.legacy),
   };
-  if (n.shape === "unknown" && info.legacy === false) n.shape = "v5";
+  n.warnings = codes(n);
   return n;
 }
 
-// Plain explanations of the states that stop a push from arriving.
-export function problems(n) {
+// The warning codes, always in this order (demo_app/devices/info.py gives the same).
+function codes(n) {
   const out = [];
-  if (!n.subscriptionId) {
-    out.push(n.platform === "ios"
-      ? "No player id yet. On iOS this means push permission was declined or OneSignal has not registered the device yet: allow notifications in Settings, then reopen the app."
-      : "No player id yet: OneSignal has not registered this device. Check the OneSignal app id in the app's configuration and that the device is online.");
-  } else if (!UUID.test(n.subscriptionId)) {
-    out.push(`The player / subscription id “${n.subscriptionId}” is not a UUID: it cannot be a OneSignal id.`);
+  if (n.subscriptionId === null) out.push("no-subscription-id");
+  else if (!UUID.test(n.subscriptionId)) out.push("subscription-id-not-uuid");
+  if (n.subscriptionId && n.onesignalId && asciiLower(n.onesignalId) === asciiLower(n.subscriptionId)) {
+    out.push("user-id-as-subscription-id");
   }
-  if (n.onesignalId && n.onesignalId === n.subscriptionId) {
-    out.push("oneSignalId equals the subscription id: one of them is the OneSignal user id, which cannot receive a push.");
-  }
-  if (n.subscribed === false) {
-    out.push("Not subscribed: the user opted out or declined permission. Pushes to this device will not arrive.");
-  }
-  if (n.requiresConsent && n.consentGiven !== true) {
-    out.push("Privacy consent is required and not given: OneSignal sends nothing until the app grants it (use “Grant consent” below).");
-  }
+  if (n.subscribed === false) out.push("not-subscribed");
+  if (n.requiresConsent && n.consentGiven !== true) out.push("consent-required");
+  if (n.subscriptionId && !n.pushToken) out.push("no-token");
+  if (!n.platform) out.push("no-platform");
   return out;
 }
+
+// What each warning means for this device, in words, for this page.
+export function problems(n) {
+  return n.warnings.map((code) => {
+    switch (code) {
+      case "no-subscription-id":
+        return n.onesignalId
+          ? "oneSignalId is the OneSignal user id, not a subscription id: the app reported no subscription (player) id yet."
+          : "No subscription (player) id yet: OneSignal has not registered this device. Check the OneSignal app id in the app's configuration and that the device is online.";
+      case "subscription-id-not-uuid":
+        return `The subscription (player) id “${n.subscriptionId}” is not a UUID: it cannot be a OneSignal id.`;
+      case "user-id-as-subscription-id":
+        return "oneSignalId equals the subscription id: one of them is the OneSignal user id, which cannot receive a push.";
+      case "not-subscribed":
+        return "Not subscribed: the user opted out or declined permission. Pushes to this device will not arrive.";
+      case "consent-required":
+        return "Privacy consent is required and not given: OneSignal sends nothing until the app grants it (use “Grant consent” below).";
+      case "no-token":
+        return "No push token yet: the platform has not issued one to this device.";
+      case "no-platform":
+        return "No platform field: expected “ios” or “android”.";
+      default:
+        return code;
+    }
+  });
+}
+
+const RESERVED = new Set(["na", "null", "0", "-1", "all", "1", "undefined", "none", "nil"]);
+const ZERO_UUID = /^0{8}-?0{4}-?0{4}-?0{4}-?0{12}$/;
+const ALLOWED = /^[A-Za-z0-9._@+:=-]{1,128}$/;
 
 export function externalIdProblem(value) {
   if (value === null || value === undefined || String(value).trim() === "") return "An external id cannot be empty.";
