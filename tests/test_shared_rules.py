@@ -1,13 +1,16 @@
-"""The OneSignal info rules, read by Python as tests/vectors say. The page's
-JavaScript runs the same vectors in tests/browser/test_shared_rules_browser.py."""
+"""The OneSignal info and external id rules, as Python applies them to the
+cases in tests/vectors. The page's JavaScript runs the same vectors in
+tests/browser/test_shared_rules_browser.py."""
 
 import pytest
 
+from demo_app.devices.external_id import MESSAGES, problem_code, problem_with
 from demo_app.devices.info import Info, message, normalise
 
-from .vectors import INFO_FIELDS, info_vectors
+from .vectors import INFO_FIELDS, external_id_vectors, info_vectors
 
 INFO = info_vectors()
+EXTERNAL_IDS = external_id_vectors()
 
 
 def test_vector_names_are_unique_and_fields_known():
@@ -29,3 +32,14 @@ def test_every_warning_code_has_words():
     assert codes, "the vectors name no warning"
     for code in codes:
         assert message(code, Info()) != code
+
+
+@pytest.mark.parametrize("vector", EXTERNAL_IDS, ids=[v["name"] for v in EXTERNAL_IDS])
+def test_python_judges_external_ids_as_the_vectors_say(vector):
+    assert problem_code(vector["value"]) == vector["code"]
+    words = problem_with(vector["value"])
+    assert (words is None) == (vector["code"] is None)
+
+
+def test_every_external_id_code_is_in_the_vectors():
+    assert {v["code"] for v in EXTERNAL_IDS} == set(MESSAGES) | {None}

@@ -115,17 +115,34 @@ export function problems(n) {
   });
 }
 
+// The external id rules of demo_app/devices/external_id.py: a code, and its words.
 const RESERVED = new Set(["na", "null", "0", "-1", "all", "1", "undefined", "none", "nil"]);
 const ZERO_UUID = /^0{8}-?0{4}-?0{4}-?0{4}-?0{12}$/;
-const ALLOWED = /^[A-Za-z0-9._@+:=-]{1,128}$/;
+const ALLOWED = /^[A-Za-z0-9._@+:=-]+$/;
+const SPACE_AROUND = /^[ \t\n\r\f\v]|[ \t\n\r\f\v]$/; // ASCII white space only, as in Python
+const EXTERNAL_ID_MAX = 128;
+const EXTERNAL_ID_WORDS = {
+  "empty": () => "An external id cannot be empty.",
+  "spaces-around": () => "An external id cannot start or end with spaces.",
+  "reserved": (value) => `OneSignal rejects “${value}” as an external id: it is a reserved value.`,
+  "bad-characters": () => "Use letters, digits and . _ @ + : = - only.",
+  "too-long": () => `An external id is at most ${EXTERNAL_ID_MAX} characters.`,
+};
+
+export function externalIdCode(value) {
+  if (value === null || value === undefined) return "empty";
+  value = String(value);
+  if (/^[ \t\n\r\f\v]*$/.test(value)) return "empty";
+  if (SPACE_AROUND.test(value)) return "spaces-around";
+  if (RESERVED.has(asciiLower(value)) || ZERO_UUID.test(value)) return "reserved";
+  if (!ALLOWED.test(value)) return "bad-characters";
+  if (value.length > EXTERNAL_ID_MAX) return "too-long"; // only ASCII is left: length is characters
+  return null;
+}
 
 export function externalIdProblem(value) {
-  if (value === null || value === undefined || String(value).trim() === "") return "An external id cannot be empty.";
-  value = String(value);
-  if (value !== value.trim()) return "An external id cannot start or end with spaces.";
-  if (RESERVED.has(value.toLowerCase()) || ZERO_UUID.test(value)) return `OneSignal rejects “${value}” as an external id: it is a reserved value.`;
-  if (!ALLOWED.test(value)) return "Use letters, digits and . _ @ + : = - only (at most 128).";
-  return null;
+  const code = externalIdCode(value);
+  return code ? EXTERNAL_ID_WORDS[code](String(value)) : null;
 }
 
 export function inAppUserAgent() {

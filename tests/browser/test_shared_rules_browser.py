@@ -1,11 +1,12 @@
 """The page's own rules (static/js/onesignal-info.js, loaded as the site serves
-it) read every case of tests/vectors as Python does."""
+it) read every case of tests/vectors as Python does: OneSignal info objects
+and external ids."""
 
 import json
 
 import pytest
 
-from ..vectors import info_vectors, snake
+from ..vectors import external_id_vectors, info_vectors, snake
 
 pytestmark = pytest.mark.browser
 
@@ -35,3 +36,18 @@ def test_page_reads_info_as_the_vectors_say(page, live_server):
         assert not set(answer["problems"]) & set(n.get("warnings", [])), vector["name"]
     assert wrong == []
     assert page.errors == []
+
+
+JUDGE_EXTERNAL_IDS = """async (values) => {
+  const rules = await import("/static/js/onesignal-info.js");
+  return values.map((value) => [rules.externalIdCode(value), rules.externalIdProblem(value)]);
+}"""
+
+
+def test_page_judges_external_ids_as_the_vectors_say(page, live_server):
+    vectors = external_id_vectors()
+    page.goto(live_server.url + "/")
+    answers = page.evaluate(JUDGE_EXTERNAL_IDS, [v["value"] for v in vectors])
+    got = {v["name"]: code for v, (code, _) in zip(vectors, answers, strict=True)}
+    assert got == {v["name"]: v["code"] for v in vectors}
+    assert all((words is None) == (code is None) for code, words in answers)

@@ -3,7 +3,9 @@
 onesignal_info.json: a list of {name, input, normalised, warnings}. `input`
 is an info object or registration body; `normalised` names the fields whose
 value is not the default below; `warnings` is the exact list of warning
-codes, in order. Python runs them in tests/test_shared_rules.py, the page in
+codes, in order. external_id.json: a list of {name, value, code}, `code`
+being why the value cannot be an external id (null when it can). Python runs
+them in tests/test_shared_rules.py, the page in
 tests/browser/test_shared_rules_browser.py.
 """
 
@@ -35,3 +37,7 @@ def info_vectors() -> list[dict]:
 def snake(name: str) -> str:
     """The page's camelCase field names as Python's (subscriptionId -> subscription_id)."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def external_id_vectors() -> list[dict]:
+    return json.loads((HERE / "external_id.json").read_text())
