@@ -114,9 +114,38 @@ def test_warning_onesignal_id_instead_of_subscription(client):
 
 def test_not_subscribed_and_consent_warnings(client):
     payload = dict(IOS_PAYLOAD, oneSignalSubscribed=False, oneSignalRequiresUserPrivacyConsent=True)
+    data = client.post("/register", json=payload).json
+    # an iOS registration POST's subscribed flag says nothing (always true in
+    # the app's code); its consent flag is OneSignal's own
+    assert data["understood"]["subscribed"] is None
+    assert not any("not subscribed" in w for w in data["warnings"])
+    assert any("Whether this iPhone can receive pushes is unknown" in w for w in data["warnings"])
+    assert any("held back until privacy consent" in w for w in data["warnings"])
+    android = dict(payload, platform="android", os="Android")
+    data = client.post("/register", json=android).json
+    assert data["understood"]["subscribed"] is False
+    assert any("not subscribed" in w for w in data["warnings"])
+    # Android's flag is true until the page grants consent, in every app
+    assert not any("held back" in w for w in data["warnings"])
+
+
+def test_android_consent_flag_is_no_alarm_while_onesignal_runs(client):
+    payload = {"platform": "android", "oneSignalUserId": PLAYER, "oneSignalRegistrationId": "fcm",
+               "oneSignalSubscribed": True,
+               "oneSignalRequiresUserPrivacyConsent": True}  # fmt: skip
+    assert client.post("/register", json=payload).json["warnings"] == []
+    del payload["oneSignalRegistrationId"]
     warnings = client.post("/register", json=payload).json["warnings"]
-    assert any("not subscribed" in w for w in warnings)
-    assert any("privacy consent" in w for w in warnings)
+    assert any("only matters if your app is set to require consent" in w for w in warnings)
+
+
+def test_nested_custom_data_of_old_builds_is_read(client):
+    payload = {"platform": "ios", "oneSignalUserId": PLAYER, "customData": {"userId": "42"}}
+    data = client.post("/register", json=payload).json
+    assert data["understood"]["custom_data"] == {"userId": "42"}
+    # builds that nested custom data never sent a token: not called missing
+    assert not any("No push token yet" in w for w in data["warnings"])
+    assert any("never send one" in w for w in data["warnings"])
 
 
 def test_malformed_json_is_400_with_position_and_still_stored(client, app):

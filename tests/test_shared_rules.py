@@ -22,7 +22,7 @@ def test_vector_names_are_unique_and_fields_known():
 
 @pytest.mark.parametrize("vector", INFO, ids=[v["name"] for v in INFO])
 def test_python_reads_info_as_the_vectors_say(vector):
-    info = normalise(vector["input"])
+    info = normalise(vector["input"], kind=vector["kind"])
     assert {name: getattr(info, name) for name in INFO_FIELDS} == vector["expected"]
     assert info.codes == vector["warnings"]
 

@@ -102,9 +102,10 @@ class Info:
     subscription_id: str | None = None
     onesignal_id: str | None = None
     push_token: str | None = None
-    subscribed: bool | None = None
-    requires_consent: bool | None = None
+    subscribed: bool | None = None  # None: not said, or not to be believed (iOS POSTs)
+    requires_consent: bool | None = None  # the flag as sent; see `consent` for what it means
     consent_given: bool | None = None
+    consent: str | None = None  # CONSENT: what the consent flags say, read per platform
     external_id: str | None = None
     platform: str | None = None
     app_id: str | None = None
@@ -125,12 +126,35 @@ class Info:
         return {**asdict(self), "warnings": self.warnings}
 
 
+# What the consent flags can tell (tests/corpus/FINDINGS.md, section c):
+CONSENT = {
+    "blocking": "OneSignal is held back until consent is given (iOS legacy flag true; "
+    "v5 requiresUserPrivacyConsent true and userConsentGiven false)",
+    "not-blocking": "consent does not hold OneSignal back (iOS legacy flag false: not "
+    "required or already given; v5 requiresUserPrivacyConsent false)",
+    "not-recorded": "Android's legacy flag is !userProvidedPrivacyConsent(): true until the "
+    "page calls userPrivacyConsent.grant(), in every app, whether it requires consent or not",
+    "granted": "consent was given (Android legacy flag false; v5 userConsentGiven true)",
+    "unknown": "a flag is set but what it means cannot be told (no platform; v5 without "
+    "userConsentGiven)",
+}
+KINDS = ("registration", "info")
+TOKEN_KEYS = ("oneSignalPushToken", "oneSignalRegistrationId", "oneSignalregistrationId")
+
+
 def is_registration_payload(data) -> bool:
     return isinstance(data, dict) and bool(MARKERS & set(data))
 
 
-def normalise(data: dict) -> Info:
-    """Read both shapes into one `Info`, with warnings a tester can act on."""
+def normalise(data: dict, kind: str = "registration") -> Info:
+    """Read both shapes into one `Info`, with warnings a tester can act on.
+
+    `kind` is where the payload comes from, since the apps fill the same keys
+    differently there: "registration" for the app's registration POST (the
+    receiver, the inspector), "info" for the info object the app hands a page
+    (its JavaScript posts it to /api/devices)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind is one of {KINDS}, not {kind!r}")
     info = Info()
     given = data.get("subscription")
     subscription = given if isinstance(given, dict) else {}
@@ -140,41 +164,71 @@ def normalise(data: dict) -> Info:
         info.shape = "legacy"
     elif "oneSignalId" in data or data.get("legacy") is False:
         info.shape = "v5"
+    platform = _text(data.get("platform"), 32)
+    info.platform = ascii_lower(platform) if platform else None
     info.subscription_id = _first_text((subscription.get("id"), data.get("oneSignalUserId")), 64)
     info.onesignal_id = _text(data.get("oneSignalId"), 64)
     info.push_token = _first_text(
-        (
-            subscription.get("token"),
-            data.get("oneSignalPushToken"),
-            data.get("oneSignalRegistrationId"),
-            data.get("oneSignalregistrationId"),
-        ),
-        4096,
+        (subscription.get("token"), *(data.get(key) for key in TOKEN_KEYS)), 4096
     )
-    info.subscribed = _first_flag((subscription.get("optedIn"), data.get("oneSignalSubscribed")))
-    info.requires_consent = _first_flag(
-        (data.get("requiresUserPrivacyConsent"), data.get("oneSignalRequiresUserPrivacyConsent"))
+    # GoNative's iOS registration POST has said oneSignalSubscribed: true
+    # whatever OneSignal said since 2017 (FINDINGS.md, section d): not believed.
+    # The info the app hands a page carries OneSignal's real state.
+    legacy_subscribed = _flag(data.get("oneSignalSubscribed"))
+    ios_post = kind == "registration" and info.platform == "ios"
+    info.subscribed = _first_flag(
+        (subscription.get("optedIn"), None if ios_post else legacy_subscribed)
     )
+    v5_consent = _flag(data.get("requiresUserPrivacyConsent"))
+    legacy_consent = _flag(data.get("oneSignalRequiresUserPrivacyConsent"))
+    info.requires_consent = v5_consent if v5_consent is not None else legacy_consent
     info.consent_given = _flag(data.get("userConsentGiven"))
+    info.consent = _consent(info.platform, v5_consent, legacy_consent, info.consent_given)
     info.external_id = _text(data.get("externalId"), 128)
-    platform = _text(data.get("platform"), 32)
-    info.platform = ascii_lower(platform) if platform else None
     info.app_id = _text(data.get("appId"))
     info.app_version = _text(data.get("appVersion"), 64)
     info.os = _text(data.get("os"), 64)
     info.os_version = _text(data.get("osVersion"), 64)
     info.model = _first_text((data.get("model"), data.get("hardware")), 128)
     info.installation_id = _text(data.get("installationId"), 128)
-    info.custom_data = {
-        key[len("customData_") :]: value
+    # Builds of 2016-11-08 to 2016-11-17 nested the custom data; every later
+    # one flattens it to customData_<key>.
+    nested = data.get("customData")
+    info.custom_data = dict(nested) if isinstance(nested, dict) else {}
+    info.custom_data.update(
+        (key[len("customData_") :], value)
         for key, value in data.items()
         if isinstance(key, str) and key.startswith("customData_")
-    }
-    info.codes = _codes(info)
+    )
+    # Registration POSTs from before mid-2017 never carry a token, nor any flag
+    # that tells them from the builds that do; every info object carries one.
+    token_reported = (
+        kind == "info"
+        or info.shape == "v5"
+        or any(key in data for key in TOKEN_KEYS)
+        or "oneSignalSubscribed" in data
+        or "oneSignalRequiresUserPrivacyConsent" in data
+    )
+    info.codes = _codes(info, token_reported, ios_post and legacy_subscribed is not None)
     return info
 
 
-def _codes(info: Info) -> list[str]:
+def _consent(platform, v5_flag, legacy_flag, given) -> str | None:
+    """One of CONSENT's keys, or None when no consent flag was sent."""
+    if v5_flag is not None:
+        if not v5_flag:
+            return "not-blocking"
+        return {True: "granted", False: "blocking"}.get(given, "unknown")
+    if legacy_flag is None:
+        return None
+    if platform == "ios":
+        return "blocking" if legacy_flag else "not-blocking"
+    if platform == "android":
+        return "not-recorded" if legacy_flag else "granted"
+    return "unknown" if legacy_flag else "not-blocking"
+
+
+def _codes(info: Info, token_reported: bool, ios_flag_ignored: bool) -> list[str]:
     """The warning codes, always in this order (the page gives the same)."""
     codes = []
     if info.subscription_id is None:
@@ -189,10 +243,16 @@ def _codes(info: Info) -> list[str]:
         codes.append("user-id-as-subscription-id")
     if info.subscribed is False:
         codes.append("not-subscribed")
-    if info.requires_consent and info.consent_given is not True:
+    if ios_flag_ignored:
+        codes.append("ios-subscribed-flag-unreliable")
+    if info.consent == "blocking":
         codes.append("consent-required")
+    # With an id and a token OneSignal clearly runs: the Android flag then
+    # only says the page never granted consent, which is no problem.
+    elif info.consent == "not-recorded" and not (info.subscription_id and info.push_token):
+        codes.append("consent-not-recorded")
     if info.subscription_id and not info.push_token:
-        codes.append("no-token")
+        codes.append("no-token" if token_reported else "token-not-reported")
     if not info.platform:
         codes.append("no-platform")
     return codes
@@ -219,16 +279,36 @@ def message(code: str, info: Info) -> str:
         )
     if code == "not-subscribed":
         return (
-            "The device is not subscribed (opted out or permission declined): pushes to it "
-            "will not arrive."
+            "OneSignal says this device is not subscribed (notifications turned off, the "
+            "permission declined, or registration not finished): pushes to it will not arrive."
+        )
+    if code == "ios-subscribed-flag-unreliable":
+        return (
+            "Whether this iPhone can receive pushes is unknown here: the iOS app's "
+            "registration POST says oneSignalSubscribed: true whatever OneSignal says. The "
+            "info the app hands a page (the OneSignal page) or OneSignal's dashboard tells."
         )
     if code == "consent-required":
         return (
-            "OneSignal requires privacy consent on this app and has not been given it: "
-            "nothing is sent until the app calls userPrivacyConsent.grant()."
+            "OneSignal is held back until privacy consent is given: this app requires it and "
+            "has not been given it. Nothing is registered or sent until the page calls "
+            "userPrivacyConsent.grant()."
+        )
+    if code == "consent-not-recorded":
+        return (
+            "This app has not recorded privacy consent (Android reports "
+            "oneSignalRequiresUserPrivacyConsent: true until the page calls "
+            "userPrivacyConsent.grant(), in every app). This only matters if your app is set "
+            "to require consent: then OneSignal registers nothing until it is granted."
         )
     if code == "no-token":
         return "No push token yet: the platform has not issued one to this device."
+    if code == "token-not-reported":
+        return (
+            "No push token in this registration POST: app builds from before mid-2017 never "
+            "send one, and nothing else in the body tells those builds apart, so this says "
+            "nothing about the device. The info the app hands a page reports the token."
+        )
     if code == "no-platform":
         return "No platform field: expected “ios” or “android”."
     return code

@@ -127,7 +127,7 @@ def parse_body(body: bytes, content_type: str, environ: dict) -> ParseResult:
             with contextlib.suppress(ValueError):
                 _parse_json(body, result, strict=False)
     if isinstance(result.parsed, dict) and is_registration_payload(result.parsed):
-        result.info = normalise(result.parsed)
+        result.info = normalise(result.parsed, kind="registration")
         result.problems.extend(result.info.warnings)
     elif result.status == "ok" and result.parsed is not None:
         result.problems.append(

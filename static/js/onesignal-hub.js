@@ -3,7 +3,7 @@
 
 import { postJSON } from "./site.js";
 import {
-  bridgeLibrary, externalIdProblem, inAppUserAgent, lastInfo, nativeBridgePresent, normalise, problems,
+  bridgeLibrary, consentWords, externalIdProblem, inAppUserAgent, lastInfo, nativeBridgePresent, normalise, problems,
 } from "./onesignal-info.js";
 import { setSimulator, simulatorActive, simulatorSettings } from "./simulator.js";
 
@@ -70,7 +70,7 @@ function receive(info, source) {
     ["Player / subscription id", n.subscriptionId || "none"],
     ["Push token", shorten(n.pushToken)],
     ["Subscribed", yesNo(n.subscribed)],
-    ["Privacy consent required", yesNo(n.requiresConsent)],
+    ["Privacy consent", consentWords(n)],
     ["External id", n.externalId || "none reported"],
     ["OneSignal user id", n.onesignalId || "—"],
     ["App", `${n.appId || "?"} ${n.appVersion || ""}`.trim()],

@@ -40,14 +40,29 @@ function flag(v) {
 
 const firstFlag = (values) => values.map(flag).find((f) => f !== null) ?? null;
 
-export function normalise(info) {
+const TOKEN_KEYS = ["oneSignalPushToken", "oneSignalRegistrationId", "oneSignalregistrationId"];
+
+// `kind`: "info" for the object the app hands a page (what this page gets),
+// "registration" for the app's registration POST body, which the apps fill
+// differently (see demo_app/devices/info.py).
+export function normalise(info, kind = "info") {
+  if (kind !== "info" && kind !== "registration") throw new Error(`kind is "info" or "registration", not ${kind}`);
   const given = info.subscription;
   const sub = isObject(given) ? given : {};
   const shape = isObject(given) ? "v5"
     : LEGACY_KEYS.some((k) => has(info, k)) ? "legacy"
     : has(info, "oneSignalId") || info.legacy === false ? "v5" : "unknown";
-  const platform = text(info.platform, 32);
-  const customData = {};
+  const rawPlatform = text(info.platform, 32);
+  const platform = rawPlatform ? asciiLower(rawPlatform) : null;
+  // GoNative's iOS registration POST says oneSignalSubscribed: true whatever
+  // OneSignal said: not believed. The info handed to a page is OneSignal's state.
+  const legacySubscribed = flag(info.oneSignalSubscribed);
+  const iosPost = kind === "registration" && platform === "ios";
+  const v5Consent = flag(info.requiresUserPrivacyConsent);
+  const legacyConsent = flag(info.oneSignalRequiresUserPrivacyConsent);
+  const consentGiven = flag(info.userConsentGiven);
+  // Builds of 2016-11-08 to 2016-11-17 nested the custom data; later ones flatten it.
+  const customData = isObject(info.customData) ? { ...info.customData } : {};
   for (const [key, value] of Object.entries(info)) {
     if (key.startsWith("customData_")) customData[key.slice("customData_".length)] = value;
   }
@@ -55,12 +70,13 @@ export function normalise(info) {
     shape,
     subscriptionId: firstText([sub.id, info.oneSignalUserId], 64),
     onesignalId: text(info.oneSignalId, 64),
-    pushToken: firstText([sub.token, info.oneSignalPushToken, info.oneSignalRegistrationId, info.oneSignalregistrationId], 4096),
-    subscribed: firstFlag([sub.optedIn, info.oneSignalSubscribed]),
-    requiresConsent: firstFlag([info.requiresUserPrivacyConsent, info.oneSignalRequiresUserPrivacyConsent]),
-    consentGiven: flag(info.userConsentGiven),
+    pushToken: firstText([sub.token, ...TOKEN_KEYS.map((k) => info[k])], 4096),
+    subscribed: firstFlag([sub.optedIn, iosPost ? null : legacySubscribed]),
+    requiresConsent: v5Consent !== null ? v5Consent : legacyConsent,
+    consentGiven,
+    consent: consentReading(platform, v5Consent, legacyConsent, consentGiven),
     externalId: text(info.externalId, 128),
-    platform: platform ? asciiLower(platform) : null,
+    platform,
     appId: text(info.appId),
     appVersion: text(info.appVersion, 64),
     os: text(info.os, 64),
@@ -70,12 +86,30 @@ export function normalise(info) {
     customData,
     legacyPlugin: flag(info.legacy),
   };
-  n.warnings = codes(n);
+  // Registration POSTs from before mid-2017 never carry a token, nor a flag
+  // that tells them from the builds that do; every info object carries one.
+  const tokenReported = kind === "info" || shape === "v5" || TOKEN_KEYS.some((k) => has(info, k))
+    || has(info, "oneSignalSubscribed") || has(info, "oneSignalRequiresUserPrivacyConsent");
+  n.warnings = codes(n, tokenReported, iosPost && legacySubscribed !== null);
   return n;
 }
 
+// What the consent flags say, read per platform (tests/corpus/FINDINGS.md, section c):
+// "blocking", "not-blocking", "not-recorded" (Android: the page never granted it),
+// "granted", "unknown", or null when no flag was sent.
+function consentReading(platform, v5Flag, legacyFlag, given) {
+  if (v5Flag !== null) {
+    if (!v5Flag) return "not-blocking";
+    return given === true ? "granted" : given === false ? "blocking" : "unknown";
+  }
+  if (legacyFlag === null) return null;
+  if (platform === "ios") return legacyFlag ? "blocking" : "not-blocking";
+  if (platform === "android") return legacyFlag ? "not-recorded" : "granted";
+  return legacyFlag ? "unknown" : "not-blocking";
+}
+
 // The warning codes, always in this order (demo_app/devices/info.py gives the same).
-function codes(n) {
+function codes(n, tokenReported, iosFlagIgnored) {
   const out = [];
   if (n.subscriptionId === null) out.push("no-subscription-id");
   else if (!UUID.test(n.subscriptionId)) out.push("subscription-id-not-uuid");
@@ -83,10 +117,26 @@ function codes(n) {
     out.push("user-id-as-subscription-id");
   }
   if (n.subscribed === false) out.push("not-subscribed");
-  if (n.requiresConsent && n.consentGiven !== true) out.push("consent-required");
-  if (n.subscriptionId && !n.pushToken) out.push("no-token");
+  if (iosFlagIgnored) out.push("ios-subscribed-flag-unreliable");
+  if (n.consent === "blocking") out.push("consent-required");
+  // With an id and a token OneSignal clearly runs: Android's flag then only
+  // says the page never granted consent, which is no problem.
+  else if (n.consent === "not-recorded" && !(n.subscriptionId && n.pushToken)) out.push("consent-not-recorded");
+  if (n.subscriptionId && !n.pushToken) out.push(tokenReported ? "no-token" : "token-not-reported");
   if (!n.platform) out.push("no-platform");
   return out;
+}
+
+// What the consent flags mean for this device, in words.
+export function consentWords(n) {
+  switch (n.consent) {
+    case "blocking": return "required and not given: OneSignal is held back until it is granted";
+    case "not-blocking": return "not holding OneSignal back";
+    case "not-recorded": return "not recorded by the page (Android says so until userPrivacyConsent.grant(); it does not mean your app requires consent)";
+    case "granted": return "given";
+    case "unknown": return n.shape === "v5" ? "required; the app did not say whether it was given" : "flag set, but without a platform its meaning cannot be told";
+    default: return "not reported";
+  }
 }
 
 // What each warning means for this device, in words, for this page.
@@ -102,11 +152,17 @@ export function problems(n) {
       case "user-id-as-subscription-id":
         return "oneSignalId equals the subscription id: one of them is the OneSignal user id, which cannot receive a push.";
       case "not-subscribed":
-        return "Not subscribed: the user opted out or declined permission. Pushes to this device will not arrive.";
+        return "Not subscribed, OneSignal says: notifications are off for the app, the permission was declined, or registration has not finished. Pushes to this device will not arrive.";
+      case "ios-subscribed-flag-unreliable":
+        return "This is an iOS registration POST: its oneSignalSubscribed is always true, so whether the iPhone can receive pushes is unknown from it. The info on this page says.";
       case "consent-required":
-        return "Privacy consent is required and not given: OneSignal sends nothing until the app grants it (use “Grant consent” below).";
+        return "Privacy consent is required and not given: OneSignal registers and sends nothing until the app grants it (use “Grant consent” below).";
+      case "consent-not-recorded":
+        return "No privacy consent recorded yet. Android reports this until the page calls userPrivacyConsent.grant(), in every app: it only matters if your app is set to require consent, and then OneSignal waits for “Grant consent” below.";
       case "no-token":
         return "No push token yet: the platform has not issued one to this device.";
+      case "token-not-reported":
+        return "No push token in this registration POST: app builds from before mid-2017 never send one, so this says nothing about the device.";
       case "no-platform":
         return "No platform field: expected “ios” or “android”.";
       default:

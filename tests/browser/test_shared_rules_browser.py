@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 # the app's payloads are, so numbers a browser rounds are rounded here too.
 READ_INFO = """async (text) => {
   const rules = await import("/static/js/onesignal-info.js");
-  return JSON.parse(text).map((input) => {
-    const n = rules.normalise(input);
+  return JSON.parse(text).map(([input, kind]) => {
+    const n = rules.normalise(input, kind);
     return { normalised: n, problems: rules.problems(n) };
   });
 }"""
@@ -24,7 +24,7 @@ READ_INFO = """async (text) => {
 def test_page_reads_info_as_the_vectors_say(page, live_server):
     vectors = info_vectors()
     page.goto(live_server.url + "/")
-    answers = page.evaluate(READ_INFO, json.dumps([v["input"] for v in vectors]))
+    answers = page.evaluate(READ_INFO, json.dumps([[v["input"], v["kind"]] for v in vectors]))
     wrong = []
     for vector, answer in zip(vectors, answers, strict=True):
         n = {snake(key): value for key, value in answer["normalised"].items()}
