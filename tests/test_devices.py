@@ -175,3 +175,34 @@ def test_hub_shows_qr_outside_app_only(client):
 def test_hub_shows_fixed_seed_sample(client):
     page = client.get("/onesignal").get_data(as_text=True)
     assert "JSON.stringify(info)" in page and "gn_OneSignalUserId" in page
+
+
+def _device_card(client) -> str:
+    page = client.get("/devices").get_data(as_text=True)
+    start = page.index(f'data-subscription-id="{PLAYER}"')
+    return page[start : page.index("</li>", start)]
+
+
+def test_iphone_registration_post_never_makes_a_device_subscribed(client, alice):
+    """An iOS registration POST says subscribed: true whatever OneSignal says;
+    only the info handed to a page says it, and a device needs a token."""
+    declined = {**IOS_PAYLOAD, "oneSignalSubscribed": True}  # what a declined iPhone POSTs
+    client.post("/register", json=declined)
+    card = _device_card(client)
+    assert "subscription unknown" in card and "pill-ok" not in card
+    assert "registration POST says subscribed whatever OneSignal says" in card
+    alice.post_json("/api/devices", {**IOS_PAYLOAD, "oneSignalSubscribed": False})
+    client.post("/register", json=declined)  # the POST does not undo what the page said
+    card = _device_card(client)
+    assert "not subscribed" in card and "pill-bad" in card
+
+
+def test_a_device_without_token_is_not_called_subscribed(client, alice):
+    tokenless = {k: v for k, v in IOS_PAYLOAD.items() if k != "oneSignalPushToken"}
+    alice.post_json("/api/devices", tokenless)
+    card = _device_card(client)
+    assert "subscription unknown" in card and "reported no push token" in card
+    assert "Push token</dt><dd>none reported" in card
+    alice.post_json("/api/devices", IOS_PAYLOAD)
+    card = _device_card(client)
+    assert "pill-ok" in card and "Push token</dt><dd>reported" in card

@@ -117,11 +117,11 @@ def link_from_page(user: User, info: dict) -> tuple[UserDevice, Info]:
     (never to a user the body names); (the link, what was understood)."""
     if len(info) > MAX_INFO_KEYS:
         raise DeviceError(f"The info object has more than {MAX_INFO_KEYS} keys.")
-    understood = normalise(info)
+    understood = normalise(info, kind="info")
     if not understood.subscription_id:
         raise DeviceError(
             "No subscription (player) id in this info: OneSignal has not registered the "
-            "device yet (on iOS, push permission may have been declined).",
+            "device yet.",
             understood=understood,
         )
     if not looks_like_uuid(understood.subscription_id):

@@ -7,6 +7,12 @@ Create Date: 2026-12-06 10:00:00
 The column holds v5's `oneSignalId`, the OneSignal *user* id. Its old name was
 one letter away from the wire key `oneSignalUserId`, which is the legacy
 *player* (subscription) id, a different thing.
+
+Also: the iOS app's registration POST says `oneSignalSubscribed: true`
+whatever OneSignal says (tests/corpus/FINDINGS.md, section d), and the site
+believed it. A `subscribed` last written by one is made unknown (NULL); the
+next info the app hands the OneSignal page sets it again. Not undone by the
+downgrade.
 """
 from alembic import op
 
@@ -22,6 +28,10 @@ depends_on = None
 # DROP TABLE deletes every row first.
 def upgrade():
     op.execute("ALTER TABLE user_devices RENAME COLUMN onesignal_user_id TO onesignal_id")
+    op.execute(
+        "UPDATE user_devices SET subscribed = NULL "
+        "WHERE platform = 'ios' AND last_via = 'registration' AND subscribed = TRUE"
+    )
 
 
 def downgrade():
