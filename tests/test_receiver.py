@@ -159,6 +159,38 @@ def test_malformed_json_is_400_with_position_and_still_stored(client, app):
     assert stored.status == "parse_error" and stored.body == raw
 
 
+# What the seed's login-page sample sends once its syntax error is fixed:
+# jQuery turns `data: {...}` into key=value&... and labels it with the given
+# contentType, since nothing called JSON.stringify.
+SEED_JQUERY_BODY = b"yourAppUserId=42&oneSignalUserId=1a2b3c4d-0000-4000-8000-00000000abcd"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=UTF-8"])
+def test_form_body_sent_as_json_is_named_as_such(client, app, content_type):
+    response = client.post("/register", data=SEED_JQUERY_BODY, content_type=content_type)
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error.startswith("This is a form body (key=value&...) sent as application/json")
+    assert "JSON.stringify" in error and "Malformed JSON" not in error
+    assert response.json["form_keys"] == ["oneSignalUserId", "yourAppUserId"]
+    stored = captures(app)[-1]
+    assert stored.status == "parse_error" and stored.body == SEED_JQUERY_BODY
+    assert stored.parsed == {"form": {"yourAppUserId": ["42"], "oneSignalUserId": [PLAYER]}}
+    assert stored.problems[0] == error
+
+
+@pytest.mark.parametrize("body", [b"platform=ios", b"a%5Bb%5D=1&c=", b"key=va+lue&empty=&x=%7B%7D"])
+def test_other_form_bodies_under_json_are_recognised(client, body):
+    response = client.post("/register", data=body, content_type="application/json")
+    assert response.status_code == 400 and "This is a form body" in response.json["error"]
+
+
+@pytest.mark.parametrize("body", [b'{"a=b": 1', b"a = 1", b"=1", b"[a=1]", b"x=1\n"])
+def test_broken_json_that_is_no_form_stays_malformed_json(client, body):
+    response = client.post("/register", data=body, content_type="application/json")
+    assert response.status_code == 400 and "Malformed JSON" in response.json["error"]
+
+
 def test_invalid_utf8_json_is_400_and_kept_byte_exact(client, app):
     raw = b'{"a": "\xff\xfe\x00"}'
     response = client.post("/register", data=raw, content_type="application/json; charset=UTF-8")
