@@ -1,4 +1,4 @@
-"""Strategy 1a (page JavaScript), My devices, and the external id record."""
+"""Linking a device from the page's JavaScript, My devices, and the external id record."""
 
 import datetime as dt
 

@@ -263,8 +263,8 @@ def message(code: str, info: Info) -> str:
     if code == "no-subscription-id":
         if info.onesignal_id:
             return (
-                "oneSignalId is the OneSignal user id, not a subscription id: this payload "
-                "has no subscription (player) id yet."
+                "oneSignalId is the OneSignal user id, not a subscription (player) id: this "
+                "payload has no subscription id yet."
             )
         return "No subscription (player) id yet: OneSignal has not registered this device."
     if code == "subscription-id-not-uuid":

@@ -145,7 +145,7 @@ export function problems(n) {
     switch (code) {
       case "no-subscription-id":
         return n.onesignalId
-          ? "oneSignalId is the OneSignal user id, not a subscription id: the app reported no subscription (player) id yet."
+          ? "oneSignalId is the OneSignal user id, not a subscription (player) id: the app reported no subscription id yet."
           : "No subscription (player) id yet: OneSignal has not registered this device. Check the OneSignal app id in the app's configuration and that the device is online.";
       case "subscription-id-not-uuid":
         return `The subscription (player) id “${n.subscriptionId}” is not a UUID: it cannot be a OneSignal id.`;
