@@ -1,6 +1,6 @@
 """Understand the OneSignal info an app reports, in every shape it comes in.
 
-Shapes (see README, "What the app sends", and tests/corpus/FINDINGS.md):
+Shapes (see README, "How a payload is read", and tests/corpus/FINDINGS.md):
 - legacy info (`gonative_onesignal_info`) and registration POST:
   `oneSignalUserId` (the subscription (player) id), the push token,
   `oneSignalSubscribed`, `oneSignalRequiresUserPrivacyConsent`, plus
