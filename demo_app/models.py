@@ -2,7 +2,10 @@
 
 One name for one idea: OneSignal renamed the *player id* (`oneSignalUserId` in
 the legacy bridge) to *subscription id* (`subscription.id` in the v5 bridge).
-They are the same device id; this code calls it `subscription_id` everywhere.
+"Player id" and "subscription id" mean the same device id; this code calls it
+`subscription_id` everywhere, and pages say "subscription (player) id" on
+first mention, "subscription id" after. The v5 `oneSignalId` is something
+else, the OneSignal *user* id (several devices can share one): `onesignal_id`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class User(UserMixin, db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     # What the app sets on the device with externalUserId.set()/login();
-    # OneSignal then keeps the link to the device (seed strategy 2).
+    # OneSignal then keeps the link between the user and the device.
     external_id: so.Mapped[str | None] = so.mapped_column(sa.String(128), unique=True)
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
@@ -102,10 +105,13 @@ class UserDevice(db.Model):
     device_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    # "page" (JavaScript on a page, seed 1a) or "registration" (the app's POST, seed 1b)
+    # How the site learnt of the device for this user: "page" (the page's JavaScript
+    # posted the info the app handed it) or "registration" (the app's registration
+    # POST, sent with the user's cookies)
     learnt_via: so.Mapped[str] = so.mapped_column(sa.String(16))
     # What the device last reported with this account's requests (see Device).
-    onesignal_user_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # onesignal_id is v5's `oneSignalId`, the OneSignal user id, never a device id.
+    onesignal_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     push_token: so.Mapped[str | None] = so.mapped_column(sa.Text)
     platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     model: so.Mapped[str | None] = so.mapped_column(sa.String(128))

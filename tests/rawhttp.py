@@ -55,3 +55,28 @@ def request_bytes(method: bytes, path: bytes, headers: list[bytes], body: bytes 
     lines = [method + b" " + path + b" HTTP/1.1", b"Host: localhost", *headers,
              b"Connection: close", b"Content-Length: " + str(len(body)).encode()]  # fmt: skip
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def exchange(server, data: bytes) -> tuple[int, bytes]:
+    """Write `data` as it is, read one answer by its Content-Length (the
+    request may ask to keep the connection alive); (status, body)."""
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    return int(head.split(b" ", 2)[1]), body

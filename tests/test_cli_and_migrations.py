@@ -127,3 +127,62 @@ def test_session_token_migration_gives_existing_accounts_random_tokens(app):
         assert _count("user_devices") == 1  # adding the column touched no other table
         downgrade(revision="0002")
         assert _count("users") == 2 and _count("user_devices") == 1
+
+
+def test_onesignal_id_rename_keeps_every_link_and_value(app):
+    """0005 renames the column in place: no link is lost (a table copy would
+    cascade-delete them on SQLite) and the stored user ids move with it. It
+    forgets the `subscribed` that iOS registration POSTs wrote (always true)."""
+    links = [
+        # (user, platform, last_via, subscribed) -> subscribed after 0005
+        (1, "ios", "registration", True, None),
+        (2, "ios", "page", True, True),
+        (3, "android", "registration", True, True),
+        (4, "ios", "registration", False, False),
+    ]
+    with app.app_context():
+        empty_database()
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO devices (id, subscription_id, first_seen, last_seen) "
+                    "VALUES (1, 'sub', '2026-01-01', '2026-01-01')"
+                )
+            )
+            for user_id, platform, via, subscribed, _ in links:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (id, email, password_hash, is_admin, created_at, "
+                        "session_token) VALUES (:id, :email, 'x', false, '2026-01-01', 't')"
+                    ),
+                    {"id": user_id, "email": f"u{user_id}@example.com"},
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO user_devices (user_id, device_id, learnt_via, last_via, "
+                        "first_seen, last_seen, onesignal_user_id, platform, subscribed) VALUES "
+                        "(:user, 1, :via, :via, '2026-01-01', '2026-01-01', :os_id, :platform, "
+                        ":subscribed)"
+                    ),
+                    {
+                        "user": user_id,
+                        "via": via,
+                        "os_id": f"user-id-{user_id}",
+                        "platform": platform,
+                        "subscribed": subscribed,
+                    },  # fmt: skip
+                )
+        upgrade(revision="0005")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT user_id, onesignal_id, subscribed FROM user_devices ORDER BY 1")
+            ).all()
+        assert [(r[0], r[1], None if r[2] is None else bool(r[2])) for r in rows] == [
+            (user_id, f"user-id-{user_id}", after) for user_id, *_, after in links
+        ]
+        assert _count("devices") == 1
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            back = conn.execute(sa.text("SELECT onesignal_user_id FROM user_devices ORDER BY 1"))
+            assert back.scalars().all() == [f"user-id-{u}" for u, *_ in links]

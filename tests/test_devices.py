@@ -1,4 +1,4 @@
-"""Strategy 1a (page JavaScript), My devices, and the external id record."""
+"""Linking a device from the page's JavaScript, My devices, and the external id record."""
 
 import datetime as dt
 
@@ -24,6 +24,7 @@ def test_link_device_from_page(client, alice, app):
     assert response.status_code == 200
     device = response.json["device"]
     assert device["subscription_id"] == PLAYER and device["learnt_via"] == "page"
+    assert response.json["warnings"] == response.json["warning_codes"] == []
     page = client.get("/devices").get_data(as_text=True)
     assert PLAYER in page and "iPhone" in page and "page" in page
 
@@ -52,6 +53,8 @@ def test_link_device_needs_login_and_csrf(client, alice):
 def test_link_device_rejects_bad_ids(alice, payload, message):
     response = alice.post_json("/api/devices", payload)
     assert response.status_code == 400 and message in response.json["error"]
+    codes = response.json["warning_codes"]
+    assert {"no-subscription-id", "subscription-id-not-uuid"} & set(codes)
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b'"string"', b"null"])
@@ -172,3 +175,34 @@ def test_hub_shows_qr_outside_app_only(client):
 def test_hub_shows_fixed_seed_sample(client):
     page = client.get("/onesignal").get_data(as_text=True)
     assert "JSON.stringify(info)" in page and "gn_OneSignalUserId" in page
+
+
+def _device_card(client) -> str:
+    page = client.get("/devices").get_data(as_text=True)
+    start = page.index(f'data-subscription-id="{PLAYER}"')
+    return page[start : page.index("</li>", start)]
+
+
+def test_iphone_registration_post_never_makes_a_device_subscribed(client, alice):
+    """An iOS registration POST says subscribed: true whatever OneSignal says;
+    only the info handed to a page says it, and a device needs a token."""
+    declined = {**IOS_PAYLOAD, "oneSignalSubscribed": True}  # what a declined iPhone POSTs
+    client.post("/register", json=declined)
+    card = _device_card(client)
+    assert "subscription unknown" in card and "pill-ok" not in card
+    assert "registration POST says subscribed whatever OneSignal says" in card
+    alice.post_json("/api/devices", {**IOS_PAYLOAD, "oneSignalSubscribed": False})
+    client.post("/register", json=declined)  # the POST does not undo what the page said
+    card = _device_card(client)
+    assert "not subscribed" in card and "pill-bad" in card
+
+
+def test_a_device_without_token_is_not_called_subscribed(client, alice):
+    tokenless = {k: v for k, v in IOS_PAYLOAD.items() if k != "oneSignalPushToken"}
+    alice.post_json("/api/devices", tokenless)
+    card = _device_card(client)
+    assert "subscription unknown" in card and "reported no push token" in card
+    assert "Push token</dt><dd>none reported" in card
+    alice.post_json("/api/devices", IOS_PAYLOAD)
+    card = _device_card(client)
+    assert "pill-ok" in card and "Push token</dt><dd>reported" in card

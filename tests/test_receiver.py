@@ -81,7 +81,7 @@ def test_v5_payload_understood(client, app):
     data = client.post("/register", json=V5_PAYLOAD).json
     assert data["understood"]["shape"] == "v5"
     assert data["understood"]["subscription_id"] == V5_PAYLOAD["subscription"]["id"]
-    assert data["understood"]["onesignal_user_id"] == V5_PAYLOAD["oneSignalId"]
+    assert data["understood"]["onesignal_id"] == V5_PAYLOAD["oneSignalId"]
     assert data["understood"]["external_id"] == "user-1"
     assert data["device"]["subscription_id"] == V5_PAYLOAD["subscription"]["id"]
 
@@ -92,27 +92,60 @@ def test_older_android_registration_id(client):
     assert client.post("/register", json=payload).json["understood"]["push_token"] == "reg"
 
 
-def test_warnings_no_player_id_yet(client, app):
+def test_warnings_no_subscription_id_yet(client, app):
     payload = {k: v for k, v in IOS_PAYLOAD.items() if not k.startswith("oneSignal")}
     data = client.post("/register", json=payload).json
     assert data["device"] is None
-    assert any("No player id yet" in w for w in data["warnings"])
+    assert any("No subscription (player) id yet" in w for w in data["warnings"])
 
 
-def test_warning_onesignal_user_id_instead_of_subscription(client):
+def test_warning_onesignal_id_instead_of_subscription(client):
     payload = {"platform": "android", "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666"}
     data = client.post("/register", json=payload).json
     assert any("oneSignalId is the OneSignal user id" in w for w in data["warnings"])
     same = {"platform": "ios", "oneSignalUserId": PLAYER, "oneSignalId": PLAYER}
     data = client.post("/register", json=same).json
-    assert any("looks like" in w and "user id" in w for w in data["warnings"])
+    # one rule, one warning (it used to be written twice)
+    assert [w for w in data["warnings"] if "user id" in w] == [
+        "oneSignalId and the subscription (player) id are the same value: that looks like "
+        "the OneSignal user id used as a device id. Pushes to it will not arrive."
+    ]
 
 
 def test_not_subscribed_and_consent_warnings(client):
     payload = dict(IOS_PAYLOAD, oneSignalSubscribed=False, oneSignalRequiresUserPrivacyConsent=True)
+    data = client.post("/register", json=payload).json
+    # an iOS registration POST's subscribed flag says nothing (always true in
+    # the app's code); its consent flag is OneSignal's own
+    assert data["understood"]["subscribed"] is None
+    assert not any("not subscribed" in w for w in data["warnings"])
+    assert any("Whether this iPhone can receive pushes is unknown" in w for w in data["warnings"])
+    assert any("held back until privacy consent" in w for w in data["warnings"])
+    android = dict(payload, platform="android", os="Android")
+    data = client.post("/register", json=android).json
+    assert data["understood"]["subscribed"] is False
+    assert any("not subscribed" in w for w in data["warnings"])
+    # Android's flag is true until the page grants consent, in every app
+    assert not any("held back" in w for w in data["warnings"])
+
+
+def test_android_consent_flag_is_no_alarm_while_onesignal_runs(client):
+    payload = {"platform": "android", "oneSignalUserId": PLAYER, "oneSignalRegistrationId": "fcm",
+               "oneSignalSubscribed": True,
+               "oneSignalRequiresUserPrivacyConsent": True}  # fmt: skip
+    assert client.post("/register", json=payload).json["warnings"] == []
+    del payload["oneSignalRegistrationId"]
     warnings = client.post("/register", json=payload).json["warnings"]
-    assert any("not subscribed" in w for w in warnings)
-    assert any("privacy consent" in w for w in warnings)
+    assert any("only matters if your app is set to require consent" in w for w in warnings)
+
+
+def test_nested_custom_data_of_old_builds_is_read(client):
+    payload = {"platform": "ios", "oneSignalUserId": PLAYER, "customData": {"userId": "42"}}
+    data = client.post("/register", json=payload).json
+    assert data["understood"]["custom_data"] == {"userId": "42"}
+    # builds that nested custom data never sent a token: not called missing
+    assert not any("No push token yet" in w for w in data["warnings"])
+    assert any("never send one" in w for w in data["warnings"])
 
 
 def test_malformed_json_is_400_with_position_and_still_stored(client, app):
@@ -124,6 +157,38 @@ def test_malformed_json_is_400_with_position_and_still_stored(client, app):
     stored = captures(app)[-1]
     assert stored.id == response.json["capture_id"]
     assert stored.status == "parse_error" and stored.body == raw
+
+
+# What the seed's login-page sample sends once its syntax error is fixed:
+# jQuery turns `data: {...}` into key=value&... and labels it with the given
+# contentType, since nothing called JSON.stringify.
+SEED_JQUERY_BODY = b"yourAppUserId=42&oneSignalUserId=1a2b3c4d-0000-4000-8000-00000000abcd"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=UTF-8"])
+def test_form_body_sent_as_json_is_named_as_such(client, app, content_type):
+    response = client.post("/register", data=SEED_JQUERY_BODY, content_type=content_type)
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error.startswith("This is a form body (key=value&...) sent as application/json")
+    assert "JSON.stringify" in error and "Malformed JSON" not in error
+    assert response.json["form_keys"] == ["oneSignalUserId", "yourAppUserId"]
+    stored = captures(app)[-1]
+    assert stored.status == "parse_error" and stored.body == SEED_JQUERY_BODY
+    assert stored.parsed == {"form": {"yourAppUserId": ["42"], "oneSignalUserId": [PLAYER]}}
+    assert stored.problems[0] == error
+
+
+@pytest.mark.parametrize("body", [b"platform=ios", b"a%5Bb%5D=1&c=", b"key=va+lue&empty=&x=%7B%7D"])
+def test_other_form_bodies_under_json_are_recognised(client, body):
+    response = client.post("/register", data=body, content_type="application/json")
+    assert response.status_code == 400 and "This is a form body" in response.json["error"]
+
+
+@pytest.mark.parametrize("body", [b'{"a=b": 1', b"a = 1", b"=1", b"[a=1]", b"x=1\n"])
+def test_broken_json_that_is_no_form_stays_malformed_json(client, body):
+    response = client.post("/register", data=body, content_type="application/json")
+    assert response.status_code == 400 and "Malformed JSON" in response.json["error"]
 
 
 def test_invalid_utf8_json_is_400_and_kept_byte_exact(client, app):

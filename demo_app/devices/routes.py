@@ -30,8 +30,15 @@ def link_device():
     try:
         link, understood = service.link_from_page(current_user, info)
     except service.DeviceError as error:
-        return _json_error(str(error), error.status, warnings=error.warnings)
-    return jsonify(linked=True, device=service.as_json(link), warnings=understood.warnings)
+        understood = error.understood
+        return _json_error(
+            str(error),
+            error.status,
+            warnings=understood.warnings if understood else None,
+            warning_codes=understood.codes if understood else None,
+        )
+    return jsonify(linked=True, device=service.as_json(link), warnings=understood.warnings,
+                   warning_codes=understood.codes)  # fmt: skip
 
 
 @bp.post("/api/external-id")

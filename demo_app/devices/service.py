@@ -25,14 +25,14 @@ MAX_INFO_KEYS = 200
 class DeviceError(ValueError):
     """A request about a device that cannot be done, with what to tell the page."""
 
-    def __init__(self, message: str, status: int = 400, warnings: list | None = None):
+    def __init__(self, message: str, status: int = 400, understood: Info | None = None):
         super().__init__(message)
         self.status = status
-        self.warnings = warnings
+        self.understood = understood
 
 
 DEVICE_FIELDS = (
-    "onesignal_user_id", "push_token", "platform", "model", "os_version", "app_version",
+    "onesignal_id", "push_token", "platform", "model", "os_version", "app_version",
     "installation_id", "app_id", "subscribed", "external_id",
 )  # fmt: skip
 
@@ -117,18 +117,18 @@ def link_from_page(user: User, info: dict) -> tuple[UserDevice, Info]:
     (never to a user the body names); (the link, what was understood)."""
     if len(info) > MAX_INFO_KEYS:
         raise DeviceError(f"The info object has more than {MAX_INFO_KEYS} keys.")
-    understood = normalise(info)
+    understood = normalise(info, kind="info")
     if not understood.subscription_id:
         raise DeviceError(
             "No subscription (player) id in this info: OneSignal has not registered the "
-            "device yet (on iOS, push permission may have been declined).",
-            warnings=understood.warnings,
+            "device yet.",
+            understood=understood,
         )
     if not looks_like_uuid(understood.subscription_id):
         raise DeviceError(
             "The subscription (player) id must be a UUID like "
             "1a2b3c4d-0000-4000-8000-00000000abcd; this is not one.",
-            warnings=understood.warnings,
+            understood=understood,
         )
     conn = db.session.connection()
     device_id = upsert_device(conn, understood)

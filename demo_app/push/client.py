@@ -248,8 +248,8 @@ _AUTH = (
 _RATE_LIMITED = "Not sent: OneSignal's rate limit was reached (HTTP 429). Try again in a moment."
 _UNAVAILABLE = "Not sent: OneSignal is temporarily unavailable (HTTP {status}). Try again later."
 _HINT_INVALID = [
-    "A skipped subscription id usually belongs to a device that unsubscribed or reinstalled "
-    "the app.",
+    "A skipped subscription (player) id usually belongs to a device that unsubscribed or "
+    "reinstalled the app.",
     "A skipped external id was never set on any device: set it from the OneSignal page in the app.",
 ]
 

@@ -1,7 +1,10 @@
-"""Sending to a person, the two ways the seed describes, with every attempt logged.
+"""Sending to a person, two ways, with every attempt logged.
 
-By device (strategy 1): the user's linked subscription (player) ids, chunked.
-By external id (strategy 2): OneSignal finds the devices the app set it on.
+By device: the site keeps each user's devices, so the push names the user's
+linked subscription (player) ids, chunked.
+By external id: the app set the user's external id on each device and
+OneSignal keeps the link, so the push names the external id and OneSignal
+finds the devices.
 """
 
 from __future__ import annotations

@@ -110,7 +110,9 @@ def parse_body(body: bytes, content_type: str, environ: dict) -> ParseResult:
     result = ParseResult()
     mime = content_type.split(";", 1)[0].strip().lower()
     stripped = body.lstrip()
-    if _is_json_type(content_type) or (not mime and stripped[:1] in (b"{", b"[")):
+    if _is_json_type(content_type) and _looks_like_form(body):
+        _parse_form_sent_as_json(body, environ, result)
+    elif _is_json_type(content_type) or (not mime and stripped[:1] in (b"{", b"[")):
         _parse_json(body, result)
     elif mime in ("application/x-www-form-urlencoded", "multipart/form-data"):
         _parse_form(body, environ, result)
@@ -127,7 +129,7 @@ def parse_body(body: bytes, content_type: str, environ: dict) -> ParseResult:
             with contextlib.suppress(ValueError):
                 _parse_json(body, result, strict=False)
     if isinstance(result.parsed, dict) and is_registration_payload(result.parsed):
-        result.info = normalise(result.parsed)
+        result.info = normalise(result.parsed, kind="registration")
         result.problems.extend(result.info.warnings)
     elif result.status == "ok" and result.parsed is not None:
         result.problems.append(
@@ -190,6 +192,34 @@ def storable(value):
     if isinstance(value, dict):
         return {clean(key): storable(item) for key, item in value.items()}
     return value
+
+
+# key=value&key=value, as jQuery's $.param() writes an object: no white space,
+# no JSON punctuation in the keys, every pair has its "=".
+FORM_BODY = re.compile(rb"[^=&\s{}\[\]\"]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*&?")
+
+
+def _looks_like_form(body: bytes) -> bool:
+    return bool(FORM_BODY.fullmatch(body))
+
+
+def _parse_form_sent_as_json(body: bytes, environ: dict, result: ParseResult) -> None:
+    """The seed's jQuery sample: `data: {...}` with `contentType:
+    "application/json"` and no JSON.stringify, so jQuery sends key=value&...
+    labelled as JSON. Still a 400 (it is not JSON), saying why, with the form
+    read and kept."""
+    _parse_form(body, {**environ, "CONTENT_TYPE": "application/x-www-form-urlencoded"}, result)
+    result.problems = [p for p in result.problems if not p.startswith("Form body:")]
+    message = (
+        "This is a form body (key=value&...) sent as application/json: the sender passed "
+        "an object where JSON text was expected. With jQuery use data: "
+        "JSON.stringify(yourObject); with fetch, body: JSON.stringify(yourObject). "
+        "GoNative / Median apps themselves send JSON."
+    )
+    keys = sorted(result.parsed["form"]) if result.parsed else []
+    result.status, result.http_status = "parse_error", 400
+    result.error = {"error": message, "form_keys": keys}
+    result.problems.insert(0, message)
 
 
 def _parse_form(body: bytes, environ: dict, result: ParseResult) -> None:

@@ -350,7 +350,7 @@ def _understood(request: Request, capture_id, record, result, device_id, user_em
 
 
 UNDERSTOOD_FIELDS = (
-    "shape", "subscription_id", "onesignal_user_id", "push_token", "subscribed",
+    "shape", "subscription_id", "onesignal_id", "push_token", "subscribed",
     "requires_consent", "external_id", "platform", "app_id", "app_version", "os",
     "os_version", "model", "installation_id", "custom_data",
 )  # fmt: skip

@@ -1,5 +1,5 @@
-// Seed strategy 1a on every page while logged in: when the app hands the page
-// its OneSignal info, tell the server "this device is mine". Once per device
+// The site keeps each user's devices. On every page while logged in, when the
+// app hands the page its OneSignal info, tell the server "this device is mine". Once per device
 // per browser session; the OneSignal page does it on each visit, with details.
 
 import { postJSON } from "./site.js";

@@ -1,9 +1,10 @@
-// The OneSignal page: what the app reports, linking the device (strategy 1),
-// the external user id (strategy 2), tags and consent, and a log of each call.
+// The OneSignal page: what the app reports, linking the device to the account
+// (the site keeps each user's devices), the external user id (the app sets it,
+// OneSignal keeps the link), tags and consent, and a log of each call.
 
 import { postJSON } from "./site.js";
 import {
-  bridgeLibrary, externalIdProblem, inAppUserAgent, lastInfo, nativeBridgePresent, normalise, problems,
+  bridgeLibrary, consentWords, externalIdProblem, inAppUserAgent, lastInfo, nativeBridgePresent, normalise, problems,
 } from "./onesignal-info.js";
 import { setSimulator, simulatorActive, simulatorSettings } from "./simulator.js";
 
@@ -67,12 +68,12 @@ function receive(info, source) {
   const n = normalised;
   fill($("info-facts"), [
     ["Shape", n.shape === "v5" ? "OneSignal v5 plugin (subscription.id)" : n.shape === "legacy" ? "legacy plugin (oneSignalUserId)" : "unknown"],
-    ["Player / subscription id", n.subscriptionId || "none"],
+    ["Subscription (player) id", n.subscriptionId || "none"],
     ["Push token", shorten(n.pushToken)],
     ["Subscribed", yesNo(n.subscribed)],
-    ["Privacy consent required", yesNo(n.requiresConsent)],
+    ["Privacy consent", consentWords(n)],
     ["External id", n.externalId || "none reported"],
-    ["OneSignal user id", n.oneSignalUserId || "—"],
+    ["OneSignal user id", n.onesignalId || "—"],
     ["App", `${n.appId || "?"} ${n.appVersion || ""}`.trim()],
     ["OS", `${n.os || n.platform || "?"} ${n.osVersion || ""}`.trim()],
     ["Model", n.model || "?"],
@@ -127,7 +128,7 @@ async function linkDevice() {
   const key = show(current.info);
   if (linkedFor === key) return;
   linkedFor = key;
-  if (!id) { out.textContent = "Not sent: the app reported no player / subscription id yet."; out.className = "bad-text"; return; }
+  if (!id) { out.textContent = "Not sent: the app reported no subscription id yet."; out.className = "bad-text"; return; }
   const response = await postJSON("/api/devices", current.info);
   addLog("POST /api/devices", { subscription_id: id }, { status: response.status, ...response.data });
   if (response.ok) {
@@ -175,7 +176,7 @@ async function externalId(action) {
     ok ? (action === "set" ? `success: this device's external id is now ${value}` : "success: the external id was removed") : `failed: ${(result && result.error) || "no success reported"}`];
   const id = current && current.normalised.subscriptionId;
   if (!id) {
-    lines.push("Not recorded on the server: the app has not reported a player / subscription id for this device.");
+    lines.push("Not recorded on the server: the app has not reported a subscription id for this device.");
   } else {
     const payload = { action, method, subscription_id: id, external_id: action === "set" ? value : null, success: ok,
       error: ok ? null : (result && result.error) || null };

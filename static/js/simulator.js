@@ -1,7 +1,10 @@
 // "Simulate the app": a made-up native side for laptops, demos and tests.
 // It answers the same OneSignal bridge calls a GoNative / Median app answers,
-// with realistic data, and calls the info hooks after each page load as the
-// app does. Never active inside a real app.
+// with the keys and values real apps send (tests/corpus/FINDINGS.md), and
+// calls the legacy info hook after each page load as the app does. Never
+// active inside a real app. What it cannot know it does not invent: after a
+// declined permission it keeps reporting the ids OneSignal had, as GoNative's
+// code passes on whatever the SDK reports.
 
 import { externalIdProblem, inAppUserAgent, nativeBridgePresent } from "./onesignal-info.js";
 
@@ -28,6 +31,10 @@ function uuid4() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+const randomText = (length, alphabet) =>
+  [...crypto.getRandomValues(new Uint8Array(length))].map((x) => alphabet[x % alphabet.length]).join("");
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 function loadState() {
   let state;
   try { state = JSON.parse(localStorage.getItem(STATE)) || {}; } catch { state = {}; }
@@ -35,53 +42,75 @@ function loadState() {
   state.subscriptionId ||= uuid4();
   state.oneSignalId ||= uuid4();
   state.installationId ||= uuid4();
+  // An APNs token is 32 bytes in hex; an FCM token is <instance id>:APA91b<...>.
   state.token ||= [...crypto.getRandomValues(new Uint8Array(32))].map((x) => x.toString(16).padStart(2, "0")).join("");
+  state.fcmToken ||= `${randomText(22, BASE64URL)}:APA91b${randomText(134, BASE64URL)}`;
   state.tags ||= {};
-  if (state.consentGiven === undefined) state.consentGiven = true;
+  // Whether the page called userPrivacyConsent.grant(): nobody has, at first.
+  if (typeof state.consentGranted !== "boolean") state.consentGranted = false;
   saveState(state);
   return state;
 }
 
 function saveState(state) { localStorage.setItem(STATE, JSON.stringify(state)); }
 
-function deviceFacts(platform) {
+// As the apps report them: Android's model is MANUFACTURER + " " + MODEL and
+// its hardware the build fingerprint; iOS says "iPhone" and the machine name.
+function deviceFacts(platform, state) {
+  const language = navigator.language || "en-US";
   return platform === "ios"
-    ? { platform: "ios", os: "iOS", osVersion: "17.4", model: "iPhone", hardware: "iPhone14,2", deviceName: "iPhone", distribution: "appstore" }
-    : { platform: "android", os: "Android", osVersion: "14", model: "Pixel 8", hardware: "shiba", deviceName: "Pixel 8", distribution: "playstore" };
+    ? { platform: "ios", os: "iOS", osVersion: "17.4", model: "iPhone", hardware: "iPhone14,2", deviceName: "iPhone",
+        distribution: "appstore", language, installationId: state.installationId.toUpperCase() }
+    : { platform: "android", os: "Android", osVersion: "14", model: "Google Pixel 8",
+        hardware: "google/shiba/shiba:14/AP1A.240305.019.A1/11445699:user/release-keys", deviceName: "Google Pixel 8",
+        distribution: "playstore", language: language.slice(0, 2), installationId: state.installationId };
 }
 
 export function simulatedInfo(settings, state) {
   const declined = settings.state === "declined";
+  const ios = settings.platform === "ios";
+  const token = ios ? state.token : state.fcmToken;
   const common = {
-    appId: "io.pushlab.demo", appVersion: "1.4.0", installationId: state.installationId,
-    language: (navigator.language || "en").slice(0, 2), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    isFirstLaunch: false, publicKey: "", ...deviceFacts(settings.platform),
+    appId: "io.pushlab.demo", appVersion: "1.4.0", timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    publicKey: "", ...deviceFacts(settings.platform, state),
   };
   if (settings.variant === "v5") {
+    // The bridge library's type of the v5 info; the native side is not public.
     return {
-      ...common, appVersionCode: 14, legacy: false, externalId: state.externalId || null,
-      oneSignalId: state.oneSignalId, requiresUserPrivacyConsent: false, userConsentGiven: state.consentGiven,
-      subscription: { id: state.subscriptionId, optedIn: !declined, token: declined && settings.platform === "ios" ? "" : state.token },
+      ...common, appVersionCode: 14, isFirstLaunch: false, legacy: false, externalId: state.externalId || null,
+      oneSignalId: state.oneSignalId, requiresUserPrivacyConsent: false, userConsentGiven: state.consentGranted,
+      subscription: { id: state.subscriptionId, optedIn: !declined, token },
     };
   }
-  const info = { ...common, oneSignalSubscribed: !declined, oneSignalRequiresUserPrivacyConsent: false };
-  if (settings.platform === "ios") info.appBuild = "14"; else info.appVersionCode = 14;
-  // On iOS the legacy plugin has no player id at all once permission is declined.
-  if (!(declined && settings.platform === "ios")) {
-    info.oneSignalUserId = state.subscriptionId;
-    if (settings.platform === "ios") info.oneSignalPushToken = state.token;
-    else info.oneSignalRegistrationId = state.token;
+  if (ios) {
+    // requiresUserPrivacyConsent is true only when the app requires consent
+    // and has not been given it; this made-up app does not require it.
+    return {
+      ...common, appBuild: "14", isFirstLaunch: false, oneSignalUserId: state.subscriptionId,
+      oneSignalPushToken: token, oneSignalSubscribed: !declined, oneSignalRequiresUserPrivacyConsent: false,
+    };
   }
-  return info;
+  // The 2022 Android plugin: the token under two keys, and a consent flag that
+  // is !userProvidedPrivacyConsent(), true until the page grants consent.
+  return {
+    ...common, appVersionCode: 14, oneSignalUserId: state.subscriptionId, oneSignalRegistrationId: token,
+    oneSignalPushToken: token, oneSignalSubscribed: !declined, oneSignalRequiresUserPrivacyConsent: !state.consentGranted,
+  };
 }
 
-// Answer like the bridge library: a promise, or the {callback} the caller gave.
+// Answer like the bridge library: given {callback}, call it and return
+// undefined; otherwise a promise, rejected when the answer has an `error`.
 function answer(params, result) {
+  const callback = params && params.callback;
+  if (callback) {
+    setTimeout(() => {
+      if (typeof callback === "function") callback(result);
+      else if (typeof window[callback] === "function") window[callback](result);
+    }, 40);
+    return undefined;
+  }
   return new Promise((resolve, reject) => {
     setTimeout(() => {
-      const callback = params && params.callback;
-      if (typeof callback === "function") callback(result);
-      else if (typeof callback === "string" && typeof window[callback] === "function") window[callback](result);
       if (result && typeof result === "object" && "error" in result) reject(result); else resolve(result);
     }, 40);
   });
@@ -102,8 +131,8 @@ function install(settings) {
     onesignalInfo: (params) => answer(params, info()),
     register: (params) => answer(params, { isSubscribed: settings.state !== "declined" }),
     userPrivacyConsent: {
-      grant: () => { state.consentGiven = true; saveState(state); },
-      revoke: () => { state.consentGiven = false; saveState(state); },
+      grant: () => { state.consentGranted = true; saveState(state); },
+      revoke: () => { state.consentGranted = false; saveState(state); },
     },
     tags: {
       getTags: (params) => answer(params, { success: true, tags: { ...state.tags } }),
@@ -135,10 +164,12 @@ function install(settings) {
     banner.hidden = false;
     banner.textContent = `Simulated app (${settings.platform}, ${settings.variant === "v5" ? "OneSignal v5 plugin" : "legacy plugin"}, ${settings.state}): the OneSignal answers on this page are made up by this browser, not by a phone.`;
   }
-  // As the app does after every page load.
-  const hook = settings.variant === "v5" ? "median_onesignal_info" : "gonative_onesignal_info";
-  const fire = () => setTimeout(() => typeof window[hook] === "function" && window[hook](info()), 60);
-  if (document.readyState === "complete") fire(); else window.addEventListener("load", fire, { once: true });
+  // As legacy apps do after every page load. No source shows a v5 app calling
+  // a hook by itself: the page asks with onesignal.info().
+  if (settings.variant !== "v5") {
+    const fire = () => setTimeout(() => typeof window.gonative_onesignal_info === "function" && window.gonative_onesignal_info(info()), 60);
+    if (document.readyState === "complete") fire(); else window.addEventListener("load", fire, { once: true });
+  }
 }
 
 const settings = simulatorSettings();
