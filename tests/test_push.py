@@ -585,13 +585,19 @@ def test_a_second_device_and_a_logged_out_one_are_recorded_too(client, alice, st
     path = _path(_target(standin))
     client.get(path, headers={"User-Agent": PHONE_UA})
     other = app.test_client()  # another phone, not logged in
-    response = other.get(path, headers={"User-Agent": "iPhone app"}, follow_redirects=True)
+    long_agent = "iPhone app " + "x" * 400
+    response = other.get(path, headers={"User-Agent": long_agent}, follow_redirects=True)
     assert response.status_code == 200  # the login page, since /notifications needs it
     assert "You opened “Hello”" in response.get_data(as_text=True)
     first, second = _opens(app)
     assert (first.user_id, second.user_id) == (1, None)
-    assert second.user_agent == "iPhone app"
+    assert second.user_agent == long_agent[:255]  # clipped
     assert "Opened 2 times" in client.get("/notifications").get_data(as_text=True)
+    # Bob sees none of Alice's pushes or their opens
+    alice.logout()
+    alice.login("bob@example.com")
+    bobs = client.get("/notifications").get_data(as_text=True)
+    assert "Opened" not in bobs and "push #1" not in bobs
 
 
 def test_forged_unknown_expired_or_used_up_tokens_record_nothing(client, alice, standin, app):
