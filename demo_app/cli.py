@@ -123,6 +123,7 @@ def push_inactive(days: int, dry_run: bool, title: str, message: str) -> None:
 
     from flask import current_app
 
+    from .links import site_url
     from .models import utcnow
     from .push.service import send_to
 
@@ -139,7 +140,7 @@ def push_inactive(days: int, dry_run: bool, title: str, message: str) -> None:
             click.echo(f"would push\t{user.email}\tlast seen {last}")
             continue
         results = send_to(user, target, title=title, message=message, kind="re-engagement",
-                          data={"kind": "re-engagement"})  # fmt: skip
+                          page=site_url("main.index"), data={"kind": "re-engagement"})  # fmt: skip
         click.echo(f"{results[0].outcome}\t{user.email}\t{results[0].summary}")
     verb = "would get" if dry_run else "got"
     click.echo(f"{len(users)} users {verb} the push.")

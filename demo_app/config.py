@@ -85,6 +85,9 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "MESSAGE_LIMIT_PER_MINUTE": _int(env.get("MESSAGE_LIMIT_PER_MINUTE"), 10),
         "ONESIGNAL_DEADLINE": _float(env.get("ONESIGNAL_DEADLINE"), 15.0),
         "CAPTURE_LOG_MAX_BYTES": _int(env.get("CAPTURE_LOG_MAX_BYTES"), 64 * 1024 * 1024),
+        # A push's open token counts at most this many opens, for this many days.
+        "PUSH_OPEN_LIMIT": _int(env.get("PUSH_OPEN_LIMIT"), 20),
+        "PUSH_OPEN_DAYS": _int(env.get("PUSH_OPEN_DAYS"), 7),
     }
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]

@@ -7,7 +7,7 @@ another site.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def base_url() -> str:
@@ -15,5 +15,9 @@ def base_url() -> str:
 
 
 def site_url(endpoint: str, **values) -> str:
-    """The absolute URL of `endpoint` under SITE_URL."""
+    """The absolute URL of `endpoint` under SITE_URL (also outside a request:
+    the job runner and the command line build links too)."""
+    if not has_request_context():
+        with current_app.test_request_context():
+            return base_url() + url_for(endpoint, **values)
     return base_url() + url_for(endpoint, **values)

@@ -211,6 +211,32 @@ class PushLog(db.Model):
     response: so.Mapped[str | None] = so.mapped_column(sa.Text)
     summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     duration_ms: so.Mapped[float | None]
+    # The page of this site the push opens inside the app (data.targetUrl
+    # without its token), and the token that page's link carries: an open
+    # learnt from it is recorded as a PushOpen. Unguessable, one per push.
+    page_url: so.Mapped[str | None] = so.mapped_column(sa.String(2048))
+    open_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True, index=True)
+
+
+class PushOpen(db.Model):
+    """Someone tapped a push and its page opened (or the app's pushOpened
+    listener told the page): one row per open, several when several devices
+    got the push."""
+
+    __tablename__ = "push_opens"
+
+    id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True)
+    push_id: so.Mapped[int] = so.mapped_column(
+        BigId, sa.ForeignKey("push_log.id", ondelete="CASCADE"), index=True
+    )
+    opened_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    seconds_after: so.Mapped[float | None]
+    user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # "url" (the page was loaded with the token) or "listener" (pushOpened)
+    how: so.Mapped[str] = so.mapped_column(sa.String(16))
 
 
 class Message(db.Model):

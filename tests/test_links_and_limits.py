@@ -75,7 +75,8 @@ def test_message_push_links_to_site_url(client, auth, app, standin):
         headers={"Host": "evil.example"},
     )
     body = standin.requests[-1]["body"]
-    assert body["url"].startswith("https://push.example.com/messages/")
+    assert body["data"]["targetUrl"].startswith("https://push.example.com/messages/")
+    assert "evil.example" not in str(body)
 
 
 @pytest.mark.parametrize("app_settings", [{"REGISTER_LIMIT_PER_MINUTE": 5}])

@@ -1,5 +1,6 @@
 """Sending through OneSignal's REST API, against a local stand-in server."""
 
+import datetime as dt
 import json
 import logging
 import time
@@ -61,8 +62,9 @@ def test_send_to_my_devices_request_shape(client, alice, standin):
     assert sorted(body["include_subscription_ids"]) == sorted([PLAYER, V5_PLAYER])
     assert "include_aliases" not in body and "target_channel" not in body
     assert body["contents"] == {"en": "Test push"} and body["headings"] == {"en": "Hi"}
-    assert body["url"] == "https://example.com/page"
-    assert body["data"] == {"kind": "send-to-me"}
+    # another site's page is sent as given, inside the app and with no token
+    assert body["data"] == {"kind": "send-to-me", "targetUrl": "https://example.com/page"}
+    assert "url" not in body and "app_url" not in body
     assert len(body["idempotency_key"]) == 36
 
 
@@ -295,7 +297,9 @@ def test_message_pushes_recipient_and_opens_message(client, alice, standin, app,
     assert body["headings"] == {"en": "Message from alice@example.com"}
     with app.app_context():
         message_id = db.session.scalar(sa.select(Message.id))
-    assert body["url"].endswith(f"/messages/{message_id}")
+    assert "url" not in body and "app_url" not in body
+    target = body["data"].pop("targetUrl")
+    assert target.startswith(f"http://localhost/messages/{message_id}?opened=")
     assert body["data"] == {"kind": "message", "message_id": message_id}
     auth.logout()
     auth.login("bob@example.com")
@@ -352,7 +356,8 @@ def test_order_delivered_by_worker(client, alice, standin, app):
         assert run_due_jobs() == 0  # exactly once
     body = standin.requests[0]["body"]
     assert body["headings"] == {"en": "Your order was delivered"}
-    assert body["url"].endswith("/orders")
+    assert "url" not in body and "app_url" not in body
+    assert body["data"]["targetUrl"].startswith("http://localhost/orders?opened=")
     assert "delivered" in client.get("/orders").get_data(as_text=True)
 
 
@@ -412,7 +417,9 @@ def test_push_inactive_cli(app, runner, alice, standin):
     real = runner.invoke(args=["push", "inactive", "--days", "30"])
     assert "sent\talice@example.com" in real.output
     assert len(standin.requests) == 1
-    assert standin.requests[0]["body"]["data"] == {"kind": "re-engagement"}
+    data = standin.requests[0]["body"]["data"]
+    assert data.pop("targetUrl").startswith("http://localhost/?opened=")
+    assert data == {"kind": "re-engagement"}
 
 
 def test_a_long_retry_after_goes_to_the_job_runner(client, alice, standin, app, monkeypatch):
@@ -486,3 +493,225 @@ def test_unknown_recipients_are_limited_so_accounts_cannot_be_listed(client, ali
         data={"recipient": "bob@example.com", "body": "x", "csrf_token": alice.token()},
     )
     assert over.status_code == 429
+
+
+# Closing the loop: the push opens its page inside the app, and the open is recorded.
+
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36 gonative median"
+)
+
+
+def _target(standin, index=-1) -> str:
+    body = standin.requests[index]["body"]
+    assert "url" not in body and "app_url" not in body  # they would open the browser
+    return body["data"]["targetUrl"]
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == "http://localhost"  # SITE_URL
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _opens(app):
+    from demo_app.models import PushOpen
+
+    with app.app_context():
+        return db.session.scalars(sa.select(PushOpen).order_by(PushOpen.id)).all()
+
+
+def test_every_kind_of_push_opens_a_page_of_site_url_inside_the_app(
+    client, alice, standin, app, runner
+):
+    """Send to me, a message, an order and re-engagement all carry their page
+    as data.targetUrl on SITE_URL (not the request's host), never url/app_url."""
+    app.config.update(SITE_URL="https://push.example.com", TRUSTED_HOSTS=None)
+    app.config["PUSH_TARGET"] = "external_id"  # so Bob, with no device, gets it too
+    send(client, alice)
+    client.post("/messages", data={"recipient": "bob@example.com", "body": "Hi",
+                                   "csrf_token": alice.token()})  # fmt: skip
+    client.post("/orders", data={"csrf_token": alice.token()})
+    with app.app_context():
+        run_due_jobs()
+        from demo_app.models import User
+
+        user = db.session.scalar(sa.select(User).where(User.email == "alice@example.com"))
+        user.last_seen_at = user.created_at = dt.datetime(2020, 1, 1)
+        db.session.commit()
+    runner.invoke(args=["push", "inactive", "--days", "30"])
+    kinds = {}
+    for request in standin.requests:
+        body = request["body"]
+        assert "url" not in body and "app_url" not in body
+        kinds[body["data"]["kind"]] = body["data"]["targetUrl"]
+    assert set(kinds) == {"send-to-me", "message", "order", "re-engagement"}
+    assert kinds["message"].startswith("https://push.example.com/messages/1?opened=")
+    assert kinds["send-to-me"].startswith("https://push.example.com/notifications?opened=")
+    assert kinds["order"].startswith("https://push.example.com/orders?opened=")
+    assert kinds["re-engagement"].startswith("https://push.example.com/?opened=")
+    tokens = {url.split("opened=")[1] for url in kinds.values()}
+    assert len(tokens) == 4 and all(len(t) >= 32 for t in tokens)
+
+
+def test_send_result_and_history_show_the_page_it_opens(client, alice, standin):
+    page = send(client, alice).get_data(as_text=True)
+    assert "Tapping it opens" in page and "http://localhost/notifications</a>" in page
+    history = client.get("/notifications").get_data(as_text=True)
+    assert 'Opens <a href="http://localhost/notifications">' in history
+    assert "Not opened yet" in history
+
+
+def test_opening_the_url_records_the_open_and_greets(client, alice, standin, app):
+    send(client, alice, title="Hello")
+    url = _target(standin)
+    response = client.get(_path(url), headers={"User-Agent": PHONE_UA})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "http://localhost/notifications"  # token gone
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "You opened “Hello” (push #1)" in page and "after it was sent" in page
+    [opened] = _opens(app)
+    assert opened.how == "url" and opened.user_agent == PHONE_UA[:255]
+    assert opened.user_id == 1 and opened.push_id == 1
+    assert opened.seconds_after is not None and opened.seconds_after >= 0
+    assert "Opened 1 time, first at" in page
+
+
+def test_a_second_device_and_a_logged_out_one_are_recorded_too(client, alice, standin, app):
+    send(client, alice, title="Hello")
+    path = _path(_target(standin))
+    client.get(path, headers={"User-Agent": PHONE_UA})
+    other = app.test_client()  # another phone, not logged in
+    long_agent = "iPhone app " + "x" * 400
+    response = other.get(path, headers={"User-Agent": long_agent}, follow_redirects=True)
+    assert response.status_code == 200  # the login page, since /notifications needs it
+    assert "You opened “Hello”" in response.get_data(as_text=True)
+    first, second = _opens(app)
+    assert (first.user_id, second.user_id) == (1, None)
+    assert second.user_agent == long_agent[:255]  # clipped
+    assert "Opened 2 times" in client.get("/notifications").get_data(as_text=True)
+    # Bob sees none of Alice's pushes or their opens
+    alice.logout()
+    alice.login("bob@example.com")
+    bobs = client.get("/notifications").get_data(as_text=True)
+    assert "Opened" not in bobs and "push #1" not in bobs
+
+
+def test_forged_unknown_expired_or_used_up_tokens_record_nothing(client, alice, standin, app):
+    app.config["PUSH_OPEN_LIMIT"] = 2
+    send(client, alice)
+    path = _path(_target(standin))
+    token = path.split("opened=")[1]
+    for forged in ("forged", token[:-1] + ("A" if token[-1] != "A" else "B"), "", "x" * 5000):
+        response = client.get(f"/notifications?opened={forged}")
+        assert response.status_code == 200
+        assert "You opened" not in response.get_data(as_text=True)
+    assert _opens(app) == []
+    # used up: the limit counts opens per push
+    for _ in range(3):
+        client.get(path)
+    assert len(_opens(app)) == 2
+    third = client.get(path)
+    assert third.status_code == 200 and "You opened" not in third.get_data(as_text=True)
+    # expired
+    app.config["PUSH_OPEN_LIMIT"] = 20
+    with app.app_context():
+        row = db.session.get(PushLog, 1)
+        row.created_at = row.created_at - dt.timedelta(days=8)
+        db.session.commit()
+    assert client.get(path).status_code == 200
+    assert len(_opens(app)) == 2
+
+
+def test_the_token_redirect_stays_on_this_site(client, alice, standin, app):
+    send(client, alice)
+    token = _target(standin).split("opened=")[1]
+    response = client.get(
+        f"/x?opened={token}&keep=1", environ_overrides={"PATH_INFO": "//evil.example/x"}
+    )
+    from urllib.parse import urlsplit
+
+    location = urlsplit(response.headers["Location"])
+    assert (location.scheme, location.netloc) == ("http", "localhost")  # SITE_URL, not evil
+    assert location.path.endswith("evil.example/x") and location.query == "keep=1"
+
+
+def test_listener_reports_an_open(client, alice, standin, app):
+    send(client, alice, title="Hello")
+    data = standin.requests[-1]["body"]["data"]
+    response = alice.post_json("/api/push-opened", data, headers={"User-Agent": PHONE_UA})
+    assert response.status_code == 200
+    assert response.get_json()["recorded"] is True
+    assert response.get_json()["greeting"].startswith("You opened “Hello” (push #1)")
+    # the whole notification, as some bridges pass it, works too
+    response = alice.post_json("/api/push-opened", {"additionalData": data})
+    assert response.get_json()["recorded"] is True
+    first, second = _opens(app)
+    assert first.how == second.how == "listener"
+    assert first.user_agent == PHONE_UA and first.user_id == 1
+    # another site's URL with a real token, a forged one, junk: nothing recorded
+    token = data["targetUrl"].split("opened=")[1]
+    for junk in (
+        {"targetUrl": f"https://evil.example/?opened={token}"},
+        {"targetUrl": "http://localhost/?opened=forged"},
+        {"targetUrl": 5},
+        [1],
+        {},
+    ):
+        response = alice.post_json("/api/push-opened", junk)
+        assert response.status_code == 200 and response.get_json() == {"recorded": False}
+    assert len(_opens(app)) == 2
+
+
+def test_listener_needs_the_csrf_header(client, alice, standin, app):
+    send(client, alice)
+    data = standin.requests[-1]["body"]["data"]
+    assert client.post("/api/push-opened", json=data).status_code == 400
+    assert _opens(app) == []
+
+
+def test_each_chunk_has_its_own_token(app, standin):
+    from demo_app.accounts import create_user
+    from demo_app.models import UserDevice, utcnow
+    from demo_app.push.service import send_to
+
+    with app.app_context():
+        user = create_user("many@example.com", "longenough1")
+        db.session.add_all(
+            Device(subscription_id=f"00000000-0000-4000-8000-{i:012d}") for i in range(2001)
+        )
+        db.session.commit()
+        now = utcnow()
+        db.session.add_all(
+            UserDevice(user_id=user.id, device_id=i, learnt_via="page", last_via="page",
+                       first_seen=now, last_seen=now)
+            for i in db.session.scalars(sa.select(Device.id)).all()
+        )  # fmt: skip
+        db.session.commit()
+        send_to(user, "devices", title="t", message="m", page="http://localhost/orders")
+        tokens = db.session.scalars(sa.select(PushLog.open_token).order_by(PushLog.id)).all()
+    sent = [r["body"]["data"]["targetUrl"].split("opened=")[1] for r in standin.requests]
+    assert sent == tokens and len(set(tokens)) == 2
+
+
+def test_a_retried_push_keeps_its_token_on_the_row_that_was_sent(
+    client, alice, standin, app, monkeypatch
+):
+    app.config.update(ONESIGNAL_DEADLINE=3.0)
+    standin.queue(
+        Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "30"})
+    )
+    monkeypatch.setattr("demo_app.push.client.time.sleep", lambda s: None)
+    send(client, alice)
+    with app.app_context():
+        job = db.session.scalar(sa.select(Job).where(Job.kind == "push_retry"))
+        job.run_at = job.created_at
+        db.session.commit()
+        run_due_jobs()
+    client.get(_path(_target(standin)))
+    [opened] = _opens(app)
+    with app.app_context():
+        assert db.session.get(PushLog, opened.push_id).outcome == "sent"

@@ -79,6 +79,9 @@ MATRIX = [
     ("push.orders", "GET", "/orders", {}, (302, 200, 200, 200)),
     ("push.orders", "POST", "/orders", {"data": {}}, (302, 302, 302, 302)),
     ("push.order_rows", "GET", "/orders/rows", {}, (302, 200, 200, 200)),
+    # The open token is the capability: a forged one is answered like any other.
+    ("push.push_opened", "POST", "/api/push-opened",
+     {"json": {"targetUrl": "http://localhost/?opened=forged"}}, (200, 200, 200, 200)),
     ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 404, 302)),
     # Alice shares her endpoint with Bob, then takes it back; only she may.
     ("endpoints.share", "POST", "/endpoints/1/share", {"data": {"email": "bob@example.com"}},

@@ -61,6 +61,8 @@ class SendResult:
     duration_ms: float = 0.0
     # seconds OneSignal asked us to wait before a retry that did not fit the deadline
     retry_after: float | None = None
+    # the page of this site the push opens in the app (without its open token)
+    page_url: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,10 +76,14 @@ def configured() -> bool:
 
 
 def build_body(
-    *, title: str, message: str, url: str | None = None, data: dict | None = None,
+    *, title: str, message: str, target_url: str | None = None, data: dict | None = None,
     subscription_ids: list[str] | None = None, external_ids: list[str] | None = None,
 ) -> dict:  # fmt: skip
-    """The JSON body; exactly one targeting method, English content required."""
+    """The JSON body; exactly one targeting method, English content required.
+
+    The page to open goes in `data.targetUrl`: GoNative/Median apps load it in
+    their web view when the push is tapped. OneSignal's own `url` and `app_url`
+    would open the phone's browser, outside the app, so they are never set."""
     body: dict = {"app_id": current_app.config.get("ONESIGNAL_APP_ID") or "<ONESIGNAL_APP_ID>"}
     if subscription_ids is not None:
         body["include_subscription_ids"] = subscription_ids
@@ -86,8 +92,8 @@ def build_body(
         body["include_aliases"] = {"external_id": external_ids or []}
     body["headings"] = {"en": title}
     body["contents"] = {"en": message}
-    if url:
-        body["url"] = url
+    if target_url:
+        data = {**(data or {}), "targetUrl": target_url}
     if data:
         body["data"] = data
     body["idempotency_key"] = str(uuid.uuid4())

@@ -15,7 +15,7 @@ class SendForm(FlaskForm):
         default="This push was sent to you from the Push Lab site.",
         validators=[DataRequired(), Length(max=500)],
     )
-    url = StringField("Open this URL on tap (optional)", validators=[Optional(), Length(max=2000)])
+    url = StringField("Open this URL on tap (optional)", validators=[Optional(), Length(max=1500)])
 
     def validate_url(self, field):
         parts = urlsplit(field.data or "")

@@ -70,7 +70,7 @@ def send_message(sender: User, recipient_email: str, body: str) -> tuple[str, st
     results = send_to(
         recipient, target if target in ("devices", "external_id") else "devices",
         title=f"Message from {sender.email}", message=body[:200],
-        url=site_url("push.message", message_id=message.id),
+        page=site_url("push.message", message_id=message.id),
         data={"kind": "message", "message_id": message.id}, kind="message", sender=sender,
         deadline=current_app.config["ONESIGNAL_DEADLINE"],
     )  # fmt: skip

@@ -43,6 +43,7 @@ def order_delivered(job: Job) -> None:
         user, target if target in ("devices", "external_id") else "devices",
         title="Your order was delivered",
         message=f"Order {order} was delivered. Enjoy!",
-        url=job.payload.get("url"), data={"kind": "order", "order": order}, kind="order",
+        page=job.payload.get("url") or site_url("push.orders"),
+        data={"kind": "order", "order": order}, kind="order",
     )  # fmt: skip
     job.payload = {**job.payload, "push": results[0].outcome, "summary": results[0].summary}

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import throttle
 from ..devices.service import targets_of
 from ..ids import id_arg
+from ..links import site_url
 from ..models import utcnow
-from . import bp, client, messages
+from . import bp, client, messages, opens
 from . import orders as orders_service
 from .forms import MessageForm, SendForm
 from .service import NotYourDevice, history, send_to
@@ -50,7 +51,8 @@ def send_to_me():
         try:
             results = send_to(
                 current_user, form.target.data, title=form.title.data, message=form.message.data,
-                url=form.url.data or None, data={"kind": "send-to-me"}, targets=targets,
+                page=form.url.data or site_url("push.history_page"),
+                data={"kind": "send-to-me"}, targets=targets,
                 deadline=current_app.config["ONESIGNAL_DEADLINE"],
             )  # fmt: skip
         except NotYourDevice:
@@ -68,7 +70,32 @@ def send_to_me():
 def history_page():
     before = id_arg("before")
     rows, older = history(current_user.id, before)
-    return render_template("push/history.html", rows=rows, older=older, before=before)
+    opened = opens.summary([row.id for row in rows])
+    return render_template(
+        "push/history.html", rows=rows, older=older, before=before, opened=opened
+    )
+
+
+# Did it arrive? The push's page, opened in the app, says so (see opens.py).
+
+bp.before_app_request(opens.from_url)
+
+
+@bp.post("/api/push-opened")
+def push_opened():
+    """The page reports what the app's pushOpened listener passed it: the
+    notification's additional data, whose targetUrl carries the open token.
+    Anyone may call it (the token is the capability); an invalid token
+    records nothing and is answered the same way, without an error."""
+    data = request.get_json(silent=True)
+    if isinstance(data, dict) and isinstance(data.get("additionalData"), dict):
+        data = data["additionalData"]  # the whole notification rather than its data
+    url = (data.get("targetUrl") or data.get("u")) if isinstance(data, dict) else None
+    found = opens.record(opens.token_in(url), "listener")
+    if found is None:
+        return jsonify(recorded=False)
+    push, opened = found
+    return jsonify(recorded=True, push=push.id, greeting=opens.greeting(push, opened))
 
 
 # Messages: a push triggered by another user's action (see messages.py).

@@ -15,7 +15,7 @@ from .. import jobs
 from ..devices.service import targets_of
 from ..extensions import db
 from ..models import PushLog, User
-from . import client
+from . import client, opens
 
 TARGETS = ("devices", "external_id")
 
@@ -47,12 +47,15 @@ def resolve_target(user: User, target: str, targets=None) -> tuple[str, list[str
     return "devices", [row.subscription_id for row in targets]
 
 
-def send_to(user: User, target: str, *, title: str, message: str, url: str | None = None,
+def send_to(user: User, target: str, *, title: str, message: str, page: str | None = None,
             data: dict | None = None, kind: str = "send-to-me",
             sender: User | None = None, targets=None,
             deadline: float | None = None) -> list[client.SendResult]:  # fmt: skip
     """Send to `user` and log each request under `sender` (default: `user`).
 
+    `page`: the absolute URL the push opens inside the app (data.targetUrl).
+    A page of this site gets the request's open token added, so its opening
+    is recorded (see opens.py); another site's page is sent as it is.
     `deadline`: the seconds a web request may spend on it (see client.send)."""
     target_kind, ids = resolve_target(user, target, targets)
     if not ids:
@@ -62,25 +65,30 @@ def send_to(user: User, target: str, *, title: str, message: str, url: str | Non
             f"Nothing was sent: {user.email} has {what} yet. Open the OneSignal page inside the "
             "app while logged in (or let the app's registration POST reach this site).",
         )
-        _log(sender or user, kind, target_kind, ids, None, result)
+        result.page_url = page
+        _log(sender or user, kind, target_kind, ids, None, result, page=page)
         return [result]
     results = []
     chunks = [ids[i : i + client.CHUNK] for i in range(0, len(ids), client.CHUNK)]
     for chunk in chunks:
+        token = opens.new_token() if page and opens.is_own(page) else None
         body = client.build_body(
-            title=title, message=message, url=url, data=data,
+            title=title, message=message, data=data,
+            target_url=opens.with_token(page, token) if token else page,
             subscription_ids=chunk if target_kind != "external_id" else None,
             external_ids=chunk if target_kind == "external_id" else None,
         )  # fmt: skip
         result = client.send(body, deadline)
-        _log(sender or user, kind, target_kind, chunk, body, result)
+        result.page_url = page
+        _log(sender or user, kind, target_kind, chunk, body, result, page=page, token=token)
         if result.retry_after is not None:
-            _retry_later(sender or user, kind, target_kind, chunk, body, result)
+            _retry_later(sender or user, kind, target_kind, chunk, body, result, page, token)
         results.append(result)
     return results
 
 
-def _retry_later(user: User, kind, target_kind, ids, body, result: client.SendResult) -> None:
+def _retry_later(user: User, kind, target_kind, ids, body, result: client.SendResult,
+                 page: str | None, token: str | None) -> None:  # fmt: skip
     """OneSignal asked for a longer wait than a web request can afford: the job
     runner sends the same request (same idempotency key) when it is over."""
     delay = max(1.0, result.retry_after or 0)
@@ -88,8 +96,9 @@ def _retry_later(user: User, kind, target_kind, ids, body, result: client.SendRe
         "push_retry",
         user.id,
         delay=delay,
-        payload={"body": body, "kind": kind, "target_kind": target_kind, "ids": list(ids)},
-    )
+        payload={"body": body, "kind": kind, "target_kind": target_kind, "ids": list(ids),
+                 "page": page, "token": token},
+    )  # fmt: skip
     db.session.commit()
     result.summary += f" It will be sent again in {delay:g} s by the background runner."
 
@@ -99,19 +108,30 @@ def retry(job) -> None:
     """The job runner's half of `_retry_later`: no deadline but the retry count."""
     payload = job.payload
     result = client.send(payload["body"])
+    token = payload.get("token")
+    if token:
+        # The push that goes out now carries the token: its opens belong to
+        # this attempt's row, not to the one OneSignal turned away.
+        db.session.execute(
+            sa.update(PushLog).where(PushLog.open_token == token).values(open_token=None)
+        )
+        db.session.commit()
     user = db.session.get(User, job.user_id)
     if user is not None:
-        _log(user, payload["kind"], payload["target_kind"], payload["ids"], payload["body"], result)
+        _log(user, payload["kind"], payload["target_kind"], payload["ids"], payload["body"], result,
+             page=payload.get("page"), token=token)  # fmt: skip
     job.payload = {**payload, "push": result.outcome, "summary": result.summary}
 
 
-def _log(user: User, kind, target_kind, ids, body, result: client.SendResult) -> None:
+def _log(user: User, kind, target_kind, ids, body, result: client.SendResult, *,
+         page: str | None = None, token: str | None = None) -> None:  # fmt: skip
     db.session.add(
         PushLog(
             user_id=user.id, kind=kind, target_kind=target_kind, target=list(ids),
             request_body=body, outcome=result.outcome, http_status=result.http_status,
             notification_id=result.notification_id, response=result.response_text,
             summary=result.summary, duration_ms=result.duration_ms,
+            page_url=page, open_token=token,
         )
     )  # fmt: skip
     db.session.commit()

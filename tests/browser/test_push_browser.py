@@ -53,7 +53,10 @@ def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
     [push] = standin.requests
     assert push["body"]["include_subscription_ids"] == [BOB_DEVICE]
     assert push["body"]["contents"] == {"en": "Lunch at noon? <b>bring</b> the demo"}
-    opened = push["body"]["url"]
+    # opened inside the app: data.targetUrl, never OneSignal's browser-opening url
+    assert "url" not in push["body"] and "app_url" not in push["body"]
+    opened = push["body"]["data"]["targetUrl"]
+    assert opened.startswith(base + "/messages/1?opened=")
 
     page.get_by_role("button", name="Log out").click()
     login(page, base, "bob@example.com")
@@ -62,6 +65,9 @@ def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
     screenshot(page, "messages-inbox-360")
     page.goto(opened)  # what tapping the push does
     expect(page.get_by_role("heading", name="From alice@example.com")).to_be_visible()
+    greeting = "You opened “Message from alice@example.com” (push #1)"
+    expect(page.get_by_text(greeting)).to_be_visible()
+    assert page.url == base + "/messages/1"  # the token is not left in the address bar
     assert page.locator(".message-body").inner_text() == "Lunch at noon? <b>bring</b> the demo"
     screenshot(page, "message-opened-360")
     page.goto(base + "/messages")
