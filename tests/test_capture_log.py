@@ -13,7 +13,7 @@ from demo_app.extensions import db
 from demo_app.models import Capture
 
 from .helpers import captures_table_away
-from .test_receiver import IOS_PAYLOAD
+from .payloads import IOS_PAYLOAD
 
 
 def _log_lines(app) -> list[dict]:

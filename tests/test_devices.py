@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from demo_app.extensions import db
 from demo_app.models import Device, UserDevice
 
-from .test_receiver import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
+from .payloads import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
 
 
 @pytest.fixture

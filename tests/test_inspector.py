@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from demo_app.extensions import db
 from demo_app.models import Capture, User
 
-from .test_receiver import IOS_PAYLOAD, V5_PAYLOAD
+from .payloads import IOS_PAYLOAD, V5_PAYLOAD
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from demo_app.extensions import db
 from demo_app.models import Capture
 
-from .test_receiver import IOS_PAYLOAD
+from .payloads import IOS_PAYLOAD
 
 
 def _cookies_for(client, domain: str) -> None:

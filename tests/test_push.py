@@ -12,8 +12,8 @@ from demo_app.extensions import db
 from demo_app.jobs import run_due_jobs
 from demo_app.models import Device, Job, Message, PushLog
 
+from .payloads import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
 from .standin import Reply
-from .test_receiver import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
 
 APP_ID = "11111111-2222-4333-8444-555555555555"
 API_KEY = "os_v2_app_SECRETKEY0123456789"

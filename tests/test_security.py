@@ -12,7 +12,7 @@ from demo_app.extensions import db
 from demo_app.models import Capture, Device, Message
 
 from .conftest import PASSWORD, csrf_from
-from .test_receiver import IOS_PAYLOAD, PLAYER
+from .payloads import IOS_PAYLOAD, PLAYER
 
 ROLES = ("anonymous", "alice", "bob", "admin")
 EXTERNAL = {"action": "remove", "method": "legacy", "subscription_id": PLAYER, "success": True}

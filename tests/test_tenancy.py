@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from demo_app.extensions import db
 from demo_app.models import Capture, Endpoint
 
-from .test_receiver import IOS_PAYLOAD, PLAYER
+from .payloads import IOS_PAYLOAD, PLAYER
 
 ALICE_DEVICE = "a11ce000-0000-4000-8000-00000000a11c"
 SURFACES = (

@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from demo_app.display import visible
 
+from .payloads import IOS_PAYLOAD
 from .rawhttp import request_bytes, send, served
-from .test_receiver import IOS_PAYLOAD
 
 RLO = "\u202e"
 # Every kind, each in some captured value below.

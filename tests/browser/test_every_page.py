@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
-from .test_hostile_captures import login
-from .test_push_browser import send_message
+from .helpers import login, send_message
 
 pytestmark = pytest.mark.browser
 

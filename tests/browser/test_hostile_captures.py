@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
+from .helpers import login
 
 pytestmark = pytest.mark.browser
 
@@ -36,13 +37,6 @@ def hostile_requests(base):
         {"data": json.dumps({"model": f"{SPOOF}exe.pdf"}, ensure_ascii=False).encode(),
          "headers": {**JSON, "X-Spoof": SPOOF.encode().decode("latin-1")}},
     ]  # fmt: skip
-
-
-def login(page, base, email, password=PASSWORD):
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_hostile_captures_render_inert(page, live_server, live_app):

@@ -5,7 +5,7 @@ import requests
 from playwright.sync_api import expect
 
 from .conftest import screenshot
-from .test_hostile_captures import login
+from .helpers import login
 
 pytestmark = pytest.mark.browser
 

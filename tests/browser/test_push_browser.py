@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
-from .test_hostile_captures import login
+from .helpers import login, send_message
 
 pytestmark = pytest.mark.browser
 BOB_DEVICE = "bbbbbbbb-0000-4000-8000-00000000bbbb"
@@ -20,14 +20,6 @@ def live_settings(standin):
         "ONESIGNAL_APP_ID": "11111111-2222-4333-8444-555555555555",
         "ONESIGNAL_API_KEY": "os_v2_app_browser_secret",
     }
-
-
-def send_message(page, base: str, to: str, body: str) -> None:
-    """Write to another user through the messages form, as a person would."""
-    page.goto(base + "/messages")
-    page.get_by_label("To (their email)").fill(to)
-    page.get_by_label("Message").fill(body)
-    page.get_by_role("button", name="Send message").click()
 
 
 def test_message_flow_pushes_recipient(page, live_server, live_app, standin):
