@@ -11,6 +11,7 @@ Downloads and exports keep the bytes: they are data, not display.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -39,5 +40,13 @@ def visible(value) -> Markup:
     return Markup(HIDDEN.sub(_token, escaped))  # noqa: S704 - escaped above; tokens are ours
 
 
+def pretty_json(value) -> str:
+    """JSON for a person to read in a <pre>: indented, characters as they are
+    (Jinja's tojson writes "<" as \\u003c, which is for scripts, not for eyes);
+    autoescaping makes it safe."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(visible, "visible")
+    app.add_template_filter(pretty_json, "pretty_json")

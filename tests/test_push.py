@@ -219,6 +219,11 @@ def test_not_configured_shows_request_that_would_be_sent(client, alice):
     page = send(client, alice).get_data(as_text=True)
     assert "OneSignal is not configured" in page
     assert "include_subscription_ids" in page and "Key ••••••••" in page
+    # the placeholder reads as written, escaped for HTML, not as a \u003c escape
+    assert "&#34;app_id&#34;: &#34;&lt;ONESIGNAL_APP_ID&gt;&#34;" in page
+    assert "\\u003c" not in page
+    history = client.get("/notifications").get_data(as_text=True)
+    assert "&lt;ONESIGNAL_APP_ID&gt;" in history and "\\u003c" not in history
 
 
 def test_send_is_throttled_per_user(client, alice, standin, app):
