@@ -35,6 +35,18 @@ def _visit(page, url: str, name: str, console: list) -> None:
         console[:] = [m for m in console if "status of 404" not in m]
     assert console == [], url
     assert page.external_requests == [], url
+    # what is marked hidden is not shown (a display rule must not override it)
+    shown_hidden = page.evaluate(
+        """() => [...document.querySelectorAll("[hidden]")]
+                 .filter(e => getComputedStyle(e).display !== "none")
+                 .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    assert shown_hidden == [], url
+    assert page.locator('[autocomplete="None"]').count() == 0, url
+    headings = page.evaluate(
+        "() => [...document.querySelectorAll('main h1, main h2')].map(h => h.tagName)"
+    )
+    assert not headings or headings[0] == "H1", f"{url}: {headings}"
 
 
 def test_every_page_at_phone_width(page, live_server, live_app):
@@ -78,6 +90,11 @@ def test_every_page_at_phone_width(page, live_server, live_app):
     page.goto(base + "/send-to-me")
     page.get_by_role("button", name="Send the push").click()
     expect(page.locator(".result")).to_be_visible()
+    # the send result comes under the page's h1, not before it
+    order = page.evaluate(
+        "() => [...document.querySelectorAll('main h1, main h2')].map(h => h.tagName)"
+    )
+    assert order[0] == "H1", order
     page.goto(base + "/orders")
     page.locator("form button[type=submit]").last.click()
     expect(page.get_by_text("is on its way")).to_be_visible()
