@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 # Bidi embeddings, overrides, isolates and marks; invisible separators,
 # joiners-that-are-not-for-scripts, fillers and tags.
 INVISIBLE = (
+    "\u00ad\u034f\u2800\U0001d173-\U0001d17a"
     "\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e"
     "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
 )

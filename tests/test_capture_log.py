@@ -138,3 +138,20 @@ def test_log_file_is_private(client, app):
     with captures_table_away(app):
         client.post("/register", json={})
     assert Path(app.config["CAPTURE_LOG"]).stat().st_mode & 0o777 == 0o600
+
+
+def test_import_never_hands_a_deleted_endpoints_captures_to_a_new_one(client, auth, app, runner):
+    """SQLite gives a new endpoint the id of a deleted one: the logged capture
+    of Alice's deleted endpoint must not land in Bob's new endpoint."""
+    auth.create()
+    auth.create("bob@example.com")
+    auth.login()
+    endpoint = auth.endpoint("alice@example.com")
+    with captures_table_away(app):
+        assert client.post(endpoint, json={"secret": "alice-private"}).status_code == 202
+    assert client.post("/endpoints/1/delete", data={"csrf_token": auth.token()}).status_code == 302
+    auth.logout()
+    auth.login("bob@example.com")
+    client.post("/endpoints", data={"name": "Bob", "csrf_token": auth.token()})
+    assert "Added 0 of 1" in runner.invoke(args=["captures", "import-log"]).output
+    assert "alice-private" not in client.get("/api/captures").get_data(as_text=True)

@@ -720,3 +720,18 @@ def test_a_retried_push_keeps_its_token_on_the_row_that_was_sent(
     [opened] = _opens(app)
     with app.app_context():
         assert db.session.get(PushLog, opened.push_id).outcome == "sent"
+
+
+def test_open_token_with_a_refused_host_or_a_broken_path_records_nothing(
+    client, alice, standin, app
+):
+    send(client, alice)
+    token = standin.requests[-1]["body"]["data"]["targetUrl"].split("opened=")[1]
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    assert client.get(f"/?opened={token}", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get(f"/%0d%0aSet-Cookie:%20x=1?opened={token}").status_code == 404
+    with app.app_context():
+        from demo_app.models import PushOpen
+
+        assert db.session.scalar(sa.select(sa.func.count(PushOpen.id))) == 0
+    assert client.get(f"/?opened={token}").status_code == 302  # the real open still counts

@@ -192,3 +192,38 @@ def test_endpoint_names_cannot_hide_or_reorder_text(client, people):
     ).get_data(as_text=True)
     assert "cannot hold control, bidi or invisible characters" in page
     assert "\u202e" not in client.get("/endpoints").get_data(as_text=True).split("<form")[0]
+
+
+def test_a_message_never_shows_the_sender_the_recipients_devices(client, people, app, standin):
+    """The review's second way to a stranger's phone: message them, then read
+    their device ids in your own push history and link them to yourself."""
+    app.config.update(ONESIGNAL_API_URL=standin.url, ONESIGNAL_APP_ID="app", ONESIGNAL_API_KEY="k")
+    people.login("alice@example.com")
+    client.post("/register", json={**IOS_PAYLOAD, "oneSignalUserId": ALICE_DEVICE})
+    people.logout()
+    people.login("bob@example.com")
+    sent = client.post(
+        "/messages",
+        data={"recipient": "alice@example.com", "body": "hi", "csrf_token": people.token()},
+    )
+    assert sent.status_code == 302
+    assert standin.requests[-1]["body"]["include_subscription_ids"] == [ALICE_DEVICE]
+    for path in ("/notifications", "/messages", "/send-to-me", "/devices"):
+        assert ALICE_DEVICE not in client.get(path).get_data(as_text=True), path
+    people.logout()
+    # the push is in the history of the person whose phone it went to
+    people.login("alice@example.com")
+    history = client.get("/notifications").get_data(as_text=True)
+    assert "Message from bob@example.com" in history and ALICE_DEVICE in history
+
+
+def test_the_receiver_page_offers_only_an_endpoint_you_own(client, people, app):
+    """Anyone can share an endpoint with you; it must not become the URL the
+    page tells you to paste into your app (its owner reads what it gets)."""
+    bobs = people.endpoint("bob@example.com", "Your team endpoint", members=["alice@example.com"])
+    people.login("alice@example.com")
+    page = client.get("/receiver").get_data(as_text=True)
+    assert bobs not in page and "http://localhost/register" in page
+    mine = people.endpoint("alice@example.com", "Alice's own")
+    page = client.get("/receiver").get_data(as_text=True)
+    assert mine in page and bobs not in page

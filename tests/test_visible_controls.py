@@ -17,7 +17,8 @@ from .rawhttp import request_bytes, send, served
 RLO = "\u202e"
 # Every kind, each in some captured value below.
 SPOOFING = [RLO, "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069",
-            "\u200e", "\u200f", "\u061c", "\u200b", "\ufeff", "\x1b", "\x07", "\x85"]  # fmt: skip
+            "\u200e", "\u200f", "\u061c", "\u200b", "\ufeff", "\x1b", "\x07", "\x85",
+            "\u00ad", "\u034f", "\u2800", "\U0001d173"]  # fmt: skip
 # What a server puts in the environ for the UTF-8 bytes of U+202E: "â\x80®".
 RLO_AS_SENT = RLO.encode().decode("latin-1")
 TEXT = "invoice " + "".join(SPOOFING) + " fdp.exe\r\nnext line\tand a tab\n"

@@ -71,7 +71,7 @@ def send_message(sender: User, recipient_email: str, body: str) -> tuple[str, st
         recipient, target if target in ("devices", "external_id") else "devices",
         title=f"Message from {sender.email}", message=body[:200],
         page=site_url("push.message", message_id=message.id),
-        data={"kind": "message", "message_id": message.id}, kind="message", sender=sender,
+        data={"kind": "message", "message_id": message.id}, kind="message",
         deadline=current_app.config["ONESIGNAL_DEADLINE"],
     )  # fmt: skip
     # The sender learns whether the phone rang, not the recipient's device ids.

@@ -111,6 +111,9 @@ def from_url():
     is ignored: the page answers as usual."""
     if request.method != "GET" or PARAM not in request.args:
         return None
+    if request.routing_exception is not None or any(ord(c) < 32 for c in request.path):
+        # a refused Host or an unroutable path: not a page of this site
+        return None
     found = record(request.args.get(PARAM), "url")
     if found is None:
         return None

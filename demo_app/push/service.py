@@ -49,9 +49,11 @@ def resolve_target(user: User, target: str, targets=None) -> tuple[str, list[str
 
 def send_to(user: User, target: str, *, title: str, message: str, page: str | None = None,
             data: dict | None = None, kind: str = "send-to-me",
-            sender: User | None = None, targets=None,
+            targets=None,
             deadline: float | None = None) -> list[client.SendResult]:  # fmt: skip
-    """Send to `user` and log each request under `sender` (default: `user`).
+    """Send to `user`, logging each request in `user`'s push history: the
+    request names the recipient's devices (or external id), so it is theirs
+    to see, never the sender's.
 
     `page`: the absolute URL the push opens inside the app (data.targetUrl).
     A page of this site gets the request's open token added, so its opening
@@ -66,7 +68,7 @@ def send_to(user: User, target: str, *, title: str, message: str, page: str | No
             "app while logged in (or let the app's registration POST reach this site).",
         )
         result.page_url = page
-        _log(sender or user, kind, target_kind, ids, None, result, page=page)
+        _log(user, kind, target_kind, ids, None, result, page=page)
         return [result]
     results = []
     chunks = [ids[i : i + client.CHUNK] for i in range(0, len(ids), client.CHUNK)]
@@ -80,9 +82,9 @@ def send_to(user: User, target: str, *, title: str, message: str, page: str | No
         )  # fmt: skip
         result = client.send(body, deadline)
         result.page_url = page
-        _log(sender or user, kind, target_kind, chunk, body, result, page=page, token=token)
+        _log(user, kind, target_kind, chunk, body, result, page=page, token=token)
         if result.retry_after is not None:
-            _retry_later(sender or user, kind, target_kind, chunk, body, result, page, token)
+            _retry_later(user, kind, target_kind, chunk, body, result, page, token)
         results.append(result)
     return results
 

@@ -381,7 +381,13 @@ def help_page():
     from ..endpoints.service import endpoints_of
 
     shared_url = site_url("receiver.register")
-    mine = endpoints_of(current_user.id) if current_user.is_authenticated else []
+    # Only an endpoint the viewer owns is offered as theirs: one shared with
+    # them by somebody else is that person's to read.
+    mine = (
+        [e for e in endpoints_of(current_user.id) if e.owner_id == current_user.id]
+        if current_user.is_authenticated
+        else []
+    )
     register_url = site_url("receiver.endpoint", token=mine[0].token) if mine else shared_url
     config_json = json.dumps(
         {

@@ -128,7 +128,7 @@ def import_log(path: str) -> tuple[int, int]:
             if _known(record["log_key"]):
                 continue
             fields = {k: record.get(k) for k in (*CAPTURE_FIELDS, "body")}
-            if fields.get("endpoint_id") and not db.session.get(Endpoint, fields["endpoint_id"]):
+            if fields.get("endpoint_id") and not _same_endpoint(fields):
                 continue  # its endpoint was deleted, and its captures with it
             if fields.get("user_id") and not db.session.get(User, fields["user_id"]):
                 fields["user_id"] = None
@@ -139,6 +139,14 @@ def import_log(path: str) -> tuple[int, int]:
     if added:
         prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
     return added, seen
+
+
+def _same_endpoint(fields: dict) -> bool:
+    """Whether the endpoint a logged capture was sent to still exists. SQLite
+    can give a new endpoint a deleted one's id, so the id alone is not enough:
+    an endpoint made after the capture was received is another endpoint."""
+    endpoint = db.session.get(Endpoint, fields["endpoint_id"])
+    return endpoint is not None and endpoint.created_at <= fields["received_at"]
 
 
 def _known(log_key: str) -> bool:
