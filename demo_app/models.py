@@ -312,7 +312,9 @@ class Endpoint(db.Model):
 
 
 class EndpointMember(db.Model):
-    """A teammate an endpoint is shared with: they see its captures too."""
+    """A teammate an endpoint is shared with: they see its captures too, once
+    they have accepted (nobody can put another person's captures in your
+    inspector without your word)."""
 
     __tablename__ = "endpoint_members"
 
@@ -323,6 +325,7 @@ class EndpointMember(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     added_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    accepted_at: so.Mapped[dt.datetime | None]
 
     endpoint: so.Mapped[Endpoint] = so.relationship(back_populates="members")
     user: so.Mapped[User] = so.relationship()

@@ -165,7 +165,7 @@ class AuthActions:
         with self._app.app_context():
             endpoint = service.create(find_by_email(owner), name)
             for email in members:
-                service.share(endpoint, email)
+                service.accept(endpoint.id, service.share(endpoint, email).id)
             return f"/r/{endpoint.token}"
 
     def post_json(self, url, payload, **kwargs):

@@ -86,8 +86,11 @@ MATRIX = [
     # Alice shares her endpoint with Bob, then takes it back; only she may.
     ("endpoints.share", "POST", "/endpoints/1/share", {"data": {"email": "bob@example.com"}},
      (302, 302, 404, 404)),
+    # Bob accepts (only the invitee can), then Alice takes the share back.
+    ("endpoints.accept", "POST", "/endpoints/1/accept", {"data": {}}, (302, 404, 302, 404)),
     ("endpoints.unshare", "POST", "/endpoints/1/members/2/remove", {"data": {}},
      (302, 302, 404, 404)),
+    ("endpoints.decline", "POST", "/endpoints/1/decline", {"data": {}}, (302, 404, 404, 404)),
     ("endpoints.delete", "POST", "/endpoints/1/delete", {"data": {}},
      {"anonymous": 302, "bob": 404, "admin": 404, "alice": 302}),
     # Others try Alice's device before she removes it; then it is gone for her too.

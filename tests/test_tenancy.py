@@ -89,6 +89,12 @@ def test_a_shared_endpoint_is_seen_by_the_team_until_unshared(client, people, ap
     people.logout()
 
     people.login("bob@example.com")
+    # an invitation shows nothing until Bob accepts it
+    assert client.get("/api/captures").json["captures"] == []
+    assert client.get(f"/endpoints/{endpoint_id}").status_code == 404
+    assert "Invitations" in client.get("/endpoints").get_data(as_text=True)
+    accepted = client.post(f"/endpoints/{endpoint_id}/accept", data={"csrf_token": people.token()})
+    assert accepted.status_code == 302
     # Bob sees the endpoint's captures (2 and 4), not Alice's others
     assert [c["id"] for c in client.get("/api/captures").json["captures"]] == [2, 4]
     detail = client.get("/inspector/4").get_data(as_text=True)
@@ -227,3 +233,33 @@ def test_the_receiver_page_offers_only_an_endpoint_you_own(client, people, app):
     mine = people.endpoint("alice@example.com", "Alice's own")
     page = client.get("/receiver").get_data(as_text=True)
     assert mine in page and bobs not in page
+
+
+def test_nobody_puts_captures_in_your_inspector_without_your_word(client, people, app):
+    """Bob invites Alice to his endpoint, full of captures he controls: she
+    sees none of them unless she accepts, and declining ends it."""
+    bobs = people.endpoint("bob@example.com", "Your team endpoint")
+    app.test_client().post(bobs, json={"note": "click http://evil.example"})
+    with app.app_context():
+        from demo_app.accounts import find_by_email
+        from demo_app.endpoints import service
+
+        endpoint = db.session.scalar(sa.select(Endpoint))
+        service.share(endpoint, "alice@example.com")
+        endpoint_id = endpoint.id
+    people.login("alice@example.com")
+    assert client.get("/api/captures").json["captures"] == []
+    assert "evil.example" not in client.get("/inspector").get_data(as_text=True)
+    assert "Your team endpoint" in client.get("/endpoints").get_data(as_text=True)
+    declined = client.post(f"/endpoints/{endpoint_id}/decline", data={"csrf_token": people.token()})
+    assert declined.status_code == 302
+    assert "Your team endpoint" not in client.get("/endpoints").get_data(as_text=True)
+    assert (
+        client.post(
+            f"/endpoints/{endpoint_id}/accept", data={"csrf_token": people.token()}
+        ).status_code
+        == 404
+    )
+    assert client.get("/api/captures").json["captures"] == []
+    with app.app_context():
+        assert find_by_email("alice@example.com") is not None

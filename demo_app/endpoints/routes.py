@@ -37,8 +37,30 @@ def index():
             flash(f"Endpoint “{endpoint.name}” created. Paste its URL into your app.", "success")
             return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
     return render_template(
-        "endpoints/index.html", form=form, endpoints=service.endpoints_of(current_user.id)
+        "endpoints/index.html",
+        form=form,
+        endpoints=service.endpoints_of(current_user.id),
+        invitations=service.invitations_of(current_user.id),
     )
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/accept")
+@login_required
+def accept(endpoint_id: int):
+    endpoint = service.accept(endpoint_id, current_user.id)
+    if endpoint is None:
+        abort(404, "You have no invitation to that endpoint.")
+    flash(f"You now see the captures of “{endpoint.name}”.", "success")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/decline")
+@login_required
+def decline(endpoint_id: int):
+    if not service.decline(endpoint_id, current_user.id):
+        abort(404, "You have no invitation to that endpoint.")
+    flash("Invitation declined.", "success")
+    return redirect(url_for("endpoints.index"))
 
 
 @bp.get("/endpoints/<int(max=2147483647):endpoint_id>")
@@ -114,7 +136,11 @@ def share(endpoint_id: int):
             throttle.record(key)
         flash(str(error), "error")
     else:
-        flash(f"Shared with {user.email}: they now see this endpoint's captures.", "success")
+        flash(
+            f"Invited {user.email}: they see this endpoint's captures once they accept "
+            "(under Endpoints).",
+            "success",
+        )
     return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ..accounts import find_by_email
 from ..display import HIDDEN
 from ..extensions import db
-from ..models import Capture, Endpoint, EndpointMember, User
+from ..models import Capture, Endpoint, EndpointMember, User, utcnow
 from ..receiver.store import delete_captures
 
 TOKEN_BYTES = 18  # 24 URL-safe characters, 144 random bits
@@ -85,8 +85,9 @@ def delete(endpoint: Endpoint) -> int:
 
 
 def share(endpoint: Endpoint, email: str) -> User:
-    """Share with the account that has `email`. Only someone who owns an
-    endpoint can ask, and a failed ask is counted by the caller's throttle."""
+    """Invite the account that has `email`: they see the endpoint's captures
+    once they accept. Only its owner can ask, and a failed ask is counted by
+    the caller's throttle."""
     user = find_by_email(email or "")
     if user is None:
         raise EndpointError(
@@ -95,12 +96,44 @@ def share(endpoint: Endpoint, email: str) -> User:
     if user.id == endpoint.owner_id:
         raise EndpointError("That is you: you own this endpoint.")
     if any(m.user_id == user.id for m in endpoint.members):
-        raise EndpointError(f"It is shared with {user.email} already.")
+        raise EndpointError(f"{user.email} is invited already.")
     if len(endpoint.members) >= MAX_MEMBERS:
         raise EndpointError(f"An endpoint can be shared with at most {MAX_MEMBERS} people.")
     endpoint.members.append(EndpointMember(user_id=user.id))
     db.session.commit()
     return user
+
+
+def invitations_of(user_id: int) -> list[EndpointMember]:
+    """Shares waiting for `user_id`'s answer, with their endpoint and owner."""
+    return db.session.scalars(
+        sa.select(EndpointMember)
+        .where(EndpointMember.user_id == user_id, EndpointMember.accepted_at.is_(None))
+        .options(sa.orm.joinedload(EndpointMember.endpoint).joinedload(Endpoint.owner))
+    ).all()
+
+
+def accept(endpoint_id: int, user_id: int) -> Endpoint | None:
+    """Accept an invitation; the endpoint, or None when there is none."""
+    member = db.session.get(EndpointMember, (endpoint_id, user_id))
+    if member is None or member.accepted_at is not None:
+        return None
+    member.accepted_at = utcnow()
+    db.session.commit()
+    return member.endpoint
+
+
+def decline(endpoint_id: int, user_id: int) -> bool:
+    """Turn down an invitation (a pending one only)."""
+    removed = db.session.execute(
+        sa.delete(EndpointMember).where(
+            EndpointMember.endpoint_id == endpoint_id,
+            EndpointMember.user_id == user_id,
+            EndpointMember.accepted_at.is_(None),
+        )
+    ).rowcount
+    db.session.commit()
+    return removed > 0
 
 
 def unshare(endpoint: Endpoint, user_id: int) -> bool:
@@ -149,7 +182,9 @@ def access_for(user: User) -> Access:
 def endpoint_ids_of(user_id: int) -> list[int]:
     """Ids of the endpoints `user_id` owns or is a member of."""
     owned = sa.select(Endpoint.id).where(Endpoint.owner_id == user_id)
-    shared = sa.select(EndpointMember.endpoint_id).where(EndpointMember.user_id == user_id)
+    shared = sa.select(EndpointMember.endpoint_id).where(
+        EndpointMember.user_id == user_id, EndpointMember.accepted_at.is_not(None)
+    )
     return sorted(db.session.scalars(sa.union(owned, shared)))
 
 
@@ -173,6 +208,6 @@ def visible_endpoint(endpoint_id: int, user: User) -> Endpoint | None:
         return None
     if user.is_admin or endpoint.owner_id == user.id:
         return endpoint
-    if any(m.user_id == user.id for m in endpoint.members):
+    if any(m.user_id == user.id and m.accepted_at for m in endpoint.members):
         return endpoint
     return None
