@@ -16,8 +16,12 @@ from demo_app.serving import install_gunicorn_hook
 bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# Threaded workers, one process per CPU: a request that waits (a OneSignal
+# send has up to ONESIGNAL_DEADLINE) holds a thread, not a process, and the
+# receiver's concurrent requests in one process share one transaction
+# (receiver/writer.py).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 keepalive = 5

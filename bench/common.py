@@ -35,7 +35,8 @@ def csrf_token(html: str) -> str:
 class Site:
     """A fresh instance folder and database, migrated, served by gunicorn."""
 
-    def __init__(self, workers: int = 2, database_url: str | None = None, **env):
+    def __init__(self, workers: int | None = None, database_url: str | None = None, **env):
+        """`workers` None: gunicorn.conf.py's defaults, as `make serve` runs."""
         self.tmp = Path(tempfile.mkdtemp(prefix="pushlab-bench-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -46,7 +47,6 @@ class Site:
             "DATABASE_URL": database_url or f"sqlite:///{self.tmp}/bench.db",
             "CAPTURE_MAX_COUNT": "100000000",
             "CAPTURE_MAX_DAYS": "0",
-            "WEB_CONCURRENCY": str(workers),
             "PORT": str(self.port),
             "ACCESS_LOG": str(self.tmp / "access.log"),
             "RUN_WORKER": "false",
@@ -57,6 +57,11 @@ class Site:
             "REGISTER_LIMIT_PER_MINUTE": "100000000",
             **{k: str(v) for k, v in env.items()},
         }
+        if workers is not None:
+            self.env["WEB_CONCURRENCY"] = str(workers)
+        else:
+            for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS"):
+                self.env.pop(name, None)
         self.proc = None
 
     def flask(self, *args: str) -> str:

@@ -15,7 +15,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
 
 
 def main() -> int:
-    site = Site(workers=2).start()
+    site = Site().start()
     try:
         result = wrk(site.url + "/register/contention", max(SECONDS, 5), connections=32,
                      method="POST", body=PAYLOAD, headers=JSON)  # fmt: skip

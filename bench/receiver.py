@@ -1,4 +1,4 @@
-"""Receiver and inspector throughput under gunicorn (2 workers, SQLite), driven by wrk.
+"""Receiver and inspector throughput under gunicorn as `make serve` runs it (SQLite), driven by wrk.
 
 Prints requests/s, p50/p99 latency and non-2xx counts for: the bare /ping
 endpoint (the ceiling), anonymous and logged-in registration POSTs, and the
@@ -70,12 +70,12 @@ def exact_check(site: Site, cookie: str, n: int = 2000, threads: int = 16) -> tu
 
 
 def main() -> int:
-    site = Site(workers=2).start()
+    site = Site().start()
     db = site.tmp / "bench.db"
     ok = True
     try:
         cookie = site.login_cookie("bench@example.com", "bench-password-1")
-        print(f"gunicorn, 2 workers, SQLite; wrk -t2 -c8 -d{SECONDS}s per line", flush=True)
+        print(f"gunicorn with make serve defaults, SQLite; wrk -t2 -c8 -d{SECONDS}s per line", flush=True)
         bare = wrk(site.url + "/ping", SECONDS)
         show("bare endpoint /ping", bare)
 

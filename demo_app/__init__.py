@@ -88,10 +88,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 
 def wrap_wsgi(app: Flask) -> None:
-    """Outermost first: proxy headers are settled before anything reads them."""
-    from .receiver.fast import ReceiverMiddleware
-
-    app.wsgi_app = ReceiverMiddleware(app, app.wsgi_app)
+    """Proxy headers are settled before anything reads them."""
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

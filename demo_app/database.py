@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import functools
 import os
-import weakref
+import threading
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -60,29 +60,33 @@ def init_app(app: Flask) -> None:
 
 
 _lock_fds: dict[str, int] = {}
+_thread_locks: dict[str, threading.Lock] = {}
 
 
 @contextlib.contextmanager
 def write_lock():
-    """Serialise hot-path writers to a SQLite file across every worker process.
+    """Serialise hot-path writers to a SQLite file across every worker process
+    and thread.
 
     SQLite lets one writer in at a time; a second one waits in SQLite's busy
     handler, which sleeps in steps of 1 ms and more. An flock() waiter is woken
-    the moment the lock is free, so queued writers lose no time. PostgreSQL
-    needs no such thing: this does nothing there.
+    the moment the lock is free, so queued writers lose no time. flock() is
+    held per open file, so threads of one process take a lock of their own
+    first. PostgreSQL needs no such thing: this does nothing there.
     """
     if db.engine.dialect.name != "sqlite":
         yield
         return
     path = current_app.extensions["write_lock_path"]
-    fd = _lock_fds.get(path)
-    if fd is None:
-        fd = _lock_fds[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+    with _thread_locks.setdefault(path, threading.Lock()):
+        fd = _lock_fds.get(path)
+        if fd is None:
+            fd = _lock_fds[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @functools.cache
@@ -117,137 +121,9 @@ def _upsert_statement(table: sa.Table, key: tuple, keep_old: tuple, returning: s
 
 
 def upsert(conn, model, values: dict, key: list[str], keep_old=(), returning: str | None = None):
-    """One-statement insert-or-update on `conn` (a SQLAlchemy connection or a
-    `raw_transaction()`), so two first sightings of one row never fail and a
-    repeat costs one round trip. `values` names every column but an
-    autoincrement id."""
+    """One-statement insert-or-update on `conn` (a SQLAlchemy connection), so
+    two first sightings of one row never fail and a repeat costs one round
+    trip. `values` names every column but an autoincrement id."""
     statement = _upsert_statement(model.__table__, tuple(key), tuple(keep_old), returning)
     result = conn.execute(statement, values)
     return result.scalar_one() if returning else None
-
-
-class _Prepared:
-    """A statement compiled once for a dialect, with the type conversions
-    SQLAlchemy would apply to each parameter (JSON, dates, ...)."""
-
-    def __init__(self, statement, dialect, column_keys):
-        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
-        self.sql = compiled.string
-        self.names = compiled.positiontup if compiled.positional else list(compiled.binds)
-        self.positional = compiled.positional
-        self.processors = []
-        for name, bind in compiled.binds.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                self.processors.append((name, process))
-
-    def process(self, values: dict) -> dict:
-        values = dict(values)
-        for name, process in self.processors:
-            values[name] = process(values.get(name))
-        return values
-
-    def order(self, processed: dict):
-        if self.positional:
-            return tuple(processed.get(name) for name in self.names)
-        return processed
-
-
-class Bound:
-    """A statement with its parameters converted ahead of time, so the work is
-    done before a lock is taken. Values given with it to `execute()` replace
-    converted ones and must need no conversion (ints, strings)."""
-
-    def __init__(self, prepared: _Prepared, processed: dict):
-        self.prepared = prepared
-        self.processed = processed
-
-
-def _prepared_for(dialect, statement, values: dict) -> _Prepared:
-    cache = _PREPARED.setdefault(dialect, {})
-    key = (statement, frozenset(values))
-    prepared = cache.get(key)
-    if prepared is None:
-        column_keys = list(values) if isinstance(statement, sa.sql.dml.Insert) else None
-        prepared = cache[key] = _Prepared(statement, dialect, column_keys)
-    return prepared
-
-
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per dialect
-
-
-def bind(statement, values: dict) -> Bound:
-    """Convert `values` for `statement` now; run it later in a `raw_transaction()`."""
-    prepared = _prepared_for(db.engine.dialect, statement, values)
-    return Bound(prepared, prepared.process(values))
-
-
-class _Result:
-    def __init__(self, row):
-        self.row = row
-
-    def scalar_one(self):
-        return self.row[0]
-
-
-class RawTransaction:
-    """One transaction straight on a pooled DBAPI connection, for the hot path.
-
-    Runs the same statements, with the same parameter conversions, as a
-    SQLAlchemy connection, without its per-statement bookkeeping (result
-    objects, events, context set-up): half the cost of a small INSERT on SQLite.
-    A DBAPI error is raised as SQLAlchemy's own DBAPIError, as from
-    `engine.begin()`.
-    """
-
-    def __init__(self, raw, dialect):
-        self.dialect = dialect
-        self.cursor = raw.cursor()
-
-    def execute(self, statement, values: dict) -> _Result:
-        """Run `statement` (or a `Bound` one, `values` then overriding some of
-        its parameters); the first row it returns, if any, as `.scalar_one()`."""
-        if isinstance(statement, Bound):
-            prepared = statement.prepared
-            processed = {**statement.processed, **values}
-        else:
-            prepared = _prepared_for(self.dialect, statement, values)
-            processed = prepared.process(values)
-        self.cursor.execute(prepared.sql, prepared.order(processed))
-        return _Result(self.cursor.fetchone() if self.cursor.description else None)
-
-
-@contextlib.contextmanager
-def raw_transaction():
-    """`with raw_transaction() as tx:` commit at the end, roll back on error."""
-    engine = db.engine
-    dialect = engine.dialect
-    dbapi_error = dialect.loaded_dbapi.Error
-    try:
-        raw = engine.raw_connection()
-    except dbapi_error as error:
-        raise sa.exc.DBAPIError.instance(None, None, error, dbapi_error) from error
-    try:
-        tx = RawTransaction(raw, dialect)
-        try:
-            yield tx
-            raw.commit()
-        except dbapi_error as error:
-            if dialect.is_disconnect(error, raw.dbapi_connection, tx.cursor):
-                raw.invalidate(error)
-            else:
-                _quiet_rollback(raw)
-            raise sa.exc.DBAPIError.instance(None, None, error, dbapi_error) from error
-        except BaseException:
-            _quiet_rollback(raw)
-            raise
-        finally:
-            with contextlib.suppress(Exception):
-                tx.cursor.close()
-    finally:
-        raw.close()
-
-
-def _quiet_rollback(raw) -> None:
-    with contextlib.suppress(Exception):
-        raw.rollback()

@@ -70,23 +70,16 @@ def _split_alt_id(alt_id) -> tuple[int, str] | None:
         return None
 
 
-def user_for_id(alt_id: str | None, *columns):
+def user_for_id(alt_id: str | None) -> User | None:
     """The account a session or remember-me cookie names, while that cookie is
     current: the alternative id is "<user id>:<session token>" (User.get_id)
-    and a new token ends every cookie made with the old one.
-
-    Without `columns` the User itself; with them, a row of just those columns
-    (the receiver's light read). None for a stale, malformed or unknown id.
-    """
+    and a new token ends every cookie made with the old one. None for a
+    stale, malformed or unknown id."""
     parsed = _split_alt_id(alt_id)
     if parsed is None:
         return None
     user_id, token = parsed
-    if columns:
-        statement = sa.select(User.session_token, *columns).where(User.id == user_id)
-        found = db.session.execute(statement).first()
-    else:
-        found = db.session.get(User, user_id)
+    found = db.session.get(User, user_id)
     if found is None or not hmac.compare_digest(found.session_token.encode(), token.encode()):
         return None
     return found
@@ -130,6 +123,13 @@ def unauthorized():
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
+    # Flask-Login's session protection hashes the address and user agent on
+    # every request and, in its "basic" mode, only marks a mismatching session
+    # as not fresh, which nothing here reads (no fresh_login_required). It
+    # would also re-sign the session cookie on each registration POST the app
+    # sends natively with another user agent. What ends a login here is the
+    # per-account session token (see user_for_id), checked on every request.
+    login_manager.session_protection = None
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 

@@ -51,29 +51,32 @@ def retry_after(key: str, window: dt.timedelta) -> int:
 
 
 _COUNT = sa.text(
-    "INSERT INTO rate_counters (bucket, window_start, hits) VALUES (:bucket, :window_start, 1) "
+    "INSERT INTO rate_counters (bucket, window_start, hits) VALUES (:bucket, :window_start, :n) "
     "ON CONFLICT (bucket) DO UPDATE SET "
     "hits = CASE WHEN rate_counters.window_start = excluded.window_start "
-    "THEN rate_counters.hits + 1 ELSE 1 END, window_start = excluded.window_start "
+    "THEN rate_counters.hits + excluded.hits ELSE excluded.hits END, "
+    "window_start = excluded.window_start "
     "RETURNING hits"
 ).bindparams(
-    sa.bindparam("bucket", type_=sa.String()), sa.bindparam("window_start", type_=sa.BigInteger())
+    sa.bindparam("bucket", type_=sa.String()),
+    sa.bindparam("window_start", type_=sa.BigInteger()),
+    sa.bindparam("n", type_=sa.Integer()),
 )
 
 
-def count_request(conn, address: str | None, per_minute: int) -> int:
-    """Count one receiver request from `address` in the current minute, on
-    `conn` (part of the caller's transaction: one statement, no extra round
-    trip). Returns 0 while under `per_minute`, else the seconds until the
-    next minute starts, for Retry-After."""
+def count_requests(conn, address: str | None, n: int, per_minute: int) -> list[int]:
+    """Count `n` receiver requests from `address` in the current minute, on
+    `conn` (part of the caller's transaction: one statement for all `n`).
+    For each request in order: 0 while it is within `per_minute`, else the
+    seconds until the next minute starts, for Retry-After."""
     now = time.time()
     window = int(now // 60) * 60
     hits = conn.execute(
-        _COUNT, {"bucket": f"register:{address or '-'}"[:255], "window_start": window}
+        _COUNT, {"bucket": f"register:{address or '-'}"[:255], "window_start": window, "n": n}
     ).scalar_one()
-    if hits <= per_minute:
-        return 0
-    return max(1, int(window + 60 - now + 0.999))
+    wait = max(1, int(window + 60 - now + 0.999))
+    first = hits - n + 1  # the count the first of them reached
+    return [0 if first + i <= per_minute else wait for i in range(n)]
 
 
 def locked_for(

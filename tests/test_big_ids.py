@@ -64,7 +64,9 @@ def _paths(app, int_value):
     for rule in app.url_map.iter_rules():
         path = re.sub(r"<int(\([^)]*\))?:[^>]+>", str(int_value), rule.rule)
         path = re.sub(r"<[^>]+>", "x", path)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        # the receiver's rules take any method
+        methods = rule.methods if rule.methods is not None else {"GET", "POST", "PUT"}
+        for method in sorted(methods - {"HEAD", "OPTIONS"}):
             yield rule, method, path
 
 
