@@ -1,4 +1,4 @@
-"""SQLite under write contention: 2 gunicorn workers, 32 wrk connections posting
+"""SQLite under write contention: gunicorn as `make serve` runs it, 32 wrk connections posting
 registration payloads for 20 seconds. Prints the throughput, non-2xx answers,
 "database is locked" errors and captures stored against 2xx answers."""
 

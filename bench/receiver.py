@@ -75,7 +75,7 @@ def main() -> int:
     ok = True
     try:
         cookie = site.login_cookie("bench@example.com", "bench-password-1")
-        print(f"gunicorn with make serve defaults, SQLite; wrk -t2 -c8 -d{SECONDS}s per line", flush=True)
+        print(f"gunicorn as make serve runs it, SQLite; wrk -t2 -c8 -d{SECONDS}s", flush=True)
         bare = wrk(site.url + "/ping", SECONDS)
         show("bare endpoint /ping", bare)
 
