@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import requests
 from flask import current_app
@@ -313,7 +313,8 @@ def _get(path: str, params: dict | None, not_found: str) -> Lookup:
     base = current_app.config["ONESIGNAL_API_URL"].rstrip("/")
     url = base + path
     query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in (params or {}).items())
-    shown = {"method": "GET", "url": url + (f"?{query}" if query else ""),
+    # shown as a person reads it: <ONESIGNAL_APP_ID>, not %3CONESIGNAL_APP_ID%3E
+    shown = {"method": "GET", "url": unquote(url) + (f"?{unquote(query)}" if query else ""),
              "headers": {"Authorization": MASKED_KEY}}  # fmt: skip
     if not configured():
         return Lookup(
