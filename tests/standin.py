@@ -157,7 +157,7 @@ class StandIn:
             "id": message_id, "app_id": app_id, "canceled": False,
             "contents": created.get("contents"), "headings": created.get("headings"),
             "data": created.get("data"), "queued_at": now - 5, "send_after": now - 5,
-            "completed_at": now - 4, "platform_delivery_stats": {platform: per_platform},
+            "completed_at": now, "platform_delivery_stats": {platform: per_platform},
             **counts,
         })  # fmt: skip
 

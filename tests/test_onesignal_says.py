@@ -249,3 +249,26 @@ def test_send_result_leads_with_what_happened(client, alice, standin, app):
     assert '<details class="view" open' not in page
     feed = client.get(f"/api/simulated-pushes?subscription_id={PLAYER}").get_json()
     assert len(feed["pushes"]) == 4  # each named PLAYER; sent or not, the phone shows it
+
+
+def test_simulated_phone_gets_the_delivered_order(client, alice, standin, app):
+    from demo_app.jobs import run_due_jobs
+
+    app.config["ORDER_DELAY_SECONDS"] = 0
+    client.post("/orders", data={"csrf_token": alice.token()})
+    with app.app_context():
+        assert run_due_jobs() == 1  # the background runner's turn
+    feed = client.get(f"/api/simulated-pushes?subscription_id={V5_PLAYER}").get_json()
+    [push] = feed["pushes"]
+    assert push["title"] == "Your order was delivered"
+    assert push["targetUrl"].startswith("http://localhost/orders?opened=")
+
+
+def test_history_says_how_each_open_was_learnt(client, alice, standin):
+    send(client, alice)
+    target = standin.requests[0]["body"]["data"]["targetUrl"]
+    client.get(target.replace("http://localhost", ""))
+    alice.post_json("/api/push-opened", {"targetUrl": target})
+    page = text(client.get("/notifications"))
+    assert "Opened 2 times" in page
+    assert "1 by its link, 1 by the app&#39;s pushOpened listener" in page
