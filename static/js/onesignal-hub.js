@@ -80,7 +80,9 @@ function renderVerdict() {
 function renderExternalRow() {
   const reported = current && current.normalised.externalId;
   const onesignal = !identity ? null
-    : identity.outcome === "not_configured" ? "not asked (OneSignal is not configured on this site)." : identity.text;
+    : identity.outcome === "not_configured" ? "not asked (OneSignal is not configured on this site)."
+    : identity.outcome === "not_found" && simulatorActive() ? `${identity.text} (A simulated device is made up by this browser: OneSignal has never seen it.)`
+    : identity.text;
   const setHere = extState && extState.ok && extState.value === myExternalId;
   const removedHere = extState && extState.ok && extState.value === null;
   let ok;

@@ -253,3 +253,44 @@ def test_app_that_never_answers_info_is_said_in_the_summary(browser, live_server
     expect(page.locator("#v-info")).to_have_class("v-row v-bad")
     first_screen(page, live_server.url, "onesignal-no-answer-360x740")
     context.close()
+
+
+def test_profile_and_onesignal_page_show_what_onesignal_links(
+    browser, live_server, live_app, standin, user
+):
+    from ..standin import subscription
+    from ..standin import user as onesignal_user
+
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    login(page, base)
+    page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
+    expect(page.locator("#v-link")).to_have_class("v-row v-ok")
+    device = page.evaluate("JSON.parse(localStorage['pushlab.simulator.state']).subscriptionId")
+    standin.users[user] = onesignal_user(
+        user,
+        subscription(device),
+        subscription("0f0f0f0f-0000-4000-8000-00000000dead", "AndroidPush", enabled=False,
+                     notification_types=-2, model="Pixel 6"),
+    )  # fmt: skip
+    page.goto(base + "/profile")
+    panel = page.locator("#onesignal-user")
+    expect(panel).to_contain_text(f"OneSignal links 2 push subscriptions to external id {user}")
+    expect(panel.locator(".os-sub").filter(has_text=device[-6:])).to_contain_text("this device")
+    expect(panel.locator(".os-sub").filter(has_text="00dead")).to_contain_text("unsubscribed")
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "profile-onesignal-user-360x740.png"))
+    page.goto(base + "/onesignal")
+    expect(page.locator("#os-user")).to_contain_text("this device")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(SCREENSHOTS / "onesignal-1280x800.png"))
+    page.goto(base + "/profile")
+    expect(panel).to_contain_text("this device")
+    page.screenshot(path=str(SCREENSHOTS / "profile-1280x800.png"), full_page=True)
+    del standin.users[user]
+    page.reload()
+    expect(panel).to_contain_text(
+        f"OneSignal has no user with external id {user}: the app has not set it yet"
+    )
+    context.close()
