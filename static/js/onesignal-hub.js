@@ -83,14 +83,17 @@ function renderExternalRow() {
     : identity.outcome === "not_configured" ? "not asked (OneSignal is not configured on this site)."
     : identity.outcome === "not_found" && simulatorActive() ? `${identity.text} (A simulated device is made up by this browser: OneSignal has never seen it.)`
     : identity.text;
-  const setHere = extState && extState.ok && extState.value === myExternalId;
-  const removedHere = extState && extState.ok && extState.value === null;
+  // This page's own set/remove first, else what the site recorded last time.
+  const recorded = linked && linked.recorded && linked.recorded.state ? linked.recorded : null;
+  const setHere = extState ? extState.ok && extState.value === myExternalId
+    : !!recorded && recorded.state === "set" && recorded.value === myExternalId;
+  const removedHere = extState ? extState.ok && extState.value === null : !!recorded && recorded.state === "removed";
   let ok;
   if (identity && identity.outcome === "ok") ok = identity.matches;
   else ok = !removedHere && (setHere || reported === myExternalId);
   let value;
   if (removedHere) value = "removed from this device";
-  else if (ok) value = `${myExternalId}${setHere ? " (set from this page)" : reported ? " (the app reports it)" : ""}`;
+  else if (ok) value = `${myExternalId}${reported === myExternalId ? " (the app reports it)" : extState ? " (set from this page)" : setHere ? " (the app said so when it was set)" : ""}`;
   else if (reported) value = `the app reports ${reported}, yours is ${myExternalId}`;
   else value = "not set on this device";
   const next = [];
@@ -265,7 +268,8 @@ async function linkDevice() {
     const d = response.data.device;
     out.textContent = `Linked: device ${d.subscription_id} (${d.platform || "?"} ${d.model || ""}) is on your account, first seen ${d.first_seen.slice(0, 16).replace("T", " ")} UTC, learnt via ${d.learnt_via}.`;
     out.className = "ok-text";
-    linked = { ok: true, text: `yes: …${d.subscription_id.slice(-6)} (${[d.platform, d.model].filter(Boolean).join(" ") || "device"})` };
+    linked = { ok: true, text: `yes: …${d.subscription_id.slice(-6)} (${[d.platform, d.model].filter(Boolean).join(" ") || "device"})`,
+      recorded: { state: d.external_id_state, value: d.external_id_value } };
   } else {
     out.textContent = `Not linked: ${response.data.error}`;
     out.className = "bad-text";

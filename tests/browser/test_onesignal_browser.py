@@ -315,3 +315,32 @@ def test_simulated_v5_app_calls_no_hook_by_itself(phone, live_server, user):
     fields = raw_fields(page)
     subscription = json.loads(fields["subscription"])
     assert subscription["optedIn"] is False and subscription["token"]
+
+
+def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
+    """The salesperson's laptop: OneSignal is not configured, the simulated
+    phone still shows the push, and tapping it opens and greets the page."""
+    from .conftest import SCREENSHOTS
+
+    page = phone(bridge=False, suffix="")
+    login(page, live_server.url)
+    page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
+    expect(page.locator("#v-link")).to_have_class("v-row v-ok")
+    page.goto(live_server.url + "/send-to-me")
+    page.get_by_role("button", name="Send the push").click()
+    headline = "Not sent: OneSignal is not configured. Shown on your simulated phone only"
+    expect(page.locator(".result-headline")).to_have_text(headline)
+    expect(page.locator("details.setup")).not_to_have_attribute("open", "")
+    note = page.locator(".sim-note")
+    expect(note).to_contain_text("Hello from Push Lab")
+    note.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-not-configured-360x740.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-not-configured-1280x800.png"))
+    note.get_by_role("button", name="Tap to open").click()
+    expect(page.get_by_text("You opened “Hello from Push Lab” (push #1)")).to_be_visible()
+    page.goto(live_server.url + "/onesignal")
+    expect(page.locator("#v-opened")).to_have_class("v-row v-ok")
+    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-onesignal-1280x800.png"))
+    assert page.errors == []
