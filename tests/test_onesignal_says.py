@@ -272,3 +272,17 @@ def test_history_says_how_each_open_was_learnt(client, alice, standin):
     page = text(client.get("/notifications"))
     assert "Opened 2 times" in page
     assert "1 by its link, 1 by the app&#39;s pushOpened listener" in page
+
+
+def test_a_slow_onesignal_never_holds_the_history_page(client, alice, standin, app, monkeypatch):
+    from demo_app.push import stats
+
+    monkeypatch.setattr(stats, "PAGE_BUDGET", 0.6)
+    app.config["ONESIGNAL_TIMEOUT"] = 0.5
+    for _ in range(3):
+        send(client, alice)
+    standin.queue(*[Reply(200, {"id": "x"}, delay=1.0, method="GET")] * 3)
+    page = text(client.get("/notifications"))
+    assert "did not answer within 0.5 s" in page
+    # the first question used up the page's budget: the others wait for the next open
+    assert len(gets(standin, "/notifications/")) == 1

@@ -309,7 +309,7 @@ def _app_id() -> str:
     return current_app.config.get("ONESIGNAL_APP_ID") or "<ONESIGNAL_APP_ID>"
 
 
-def _get(path: str, params: dict | None, not_found: str) -> Lookup:
+def _get(path: str, params: dict | None, not_found: str, timeout: float | None = None) -> Lookup:
     base = current_app.config["ONESIGNAL_API_URL"].rstrip("/")
     url = base + path
     query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in (params or {}).items())
@@ -325,7 +325,7 @@ def _get(path: str, params: dict | None, not_found: str) -> Lookup:
         )
     headers = {"Authorization": f"Key {current_app.config['ONESIGNAL_API_KEY']}",
                "Accept": "application/json"}  # fmt: skip
-    timeout = min(float(current_app.config["ONESIGNAL_TIMEOUT"]), LOOKUP_TIMEOUT)
+    timeout = min(float(current_app.config["ONESIGNAL_TIMEOUT"]), LOOKUP_TIMEOUT, timeout or 1e9)
     try:
         response = _session().get(url, params=params, headers=headers, timeout=timeout)
     except requests.Timeout:
@@ -371,13 +371,14 @@ def _get(path: str, params: dict | None, not_found: str) -> Lookup:
     )  # fmt: skip
 
 
-def view_message(notification_id: str) -> Lookup:
+def view_message(notification_id: str, timeout: float | None = None) -> Lookup:
     """GET /notifications/{id}?app_id=…: the delivery counts of one push."""
     return _get(
         f"/notifications/{quote(notification_id, safe='')}",
         {"app_id": _app_id()},
         f"OneSignal has no message {notification_id} for this app (older than 30 days, "
         "or sent with another app id).",
+        timeout,
     )
 
 

@@ -10,6 +10,7 @@ tabs) opening the page together ask OneSignal once, not twice.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,6 +20,7 @@ from ..models import PushLog, utcnow
 from . import client
 
 MAX_PER_PAGE = 5  # pushes refreshed when /notifications opens
+PAGE_BUDGET = 3.0  # seconds the page may spend asking, all of them together
 FIELDS = ("successful", "failed", "errored", "converted", "received", "remaining",
           "completed_at", "queued_at", "canceled", "platform_delivery_stats")  # fmt: skip
 
@@ -57,12 +59,12 @@ def wait_for(push: PushLog, now: dt.datetime) -> int:
     return max(0, int(left + 0.999))
 
 
-def refresh(push: PushLog) -> client.Lookup | None:
+def refresh(push: PushLog, timeout: float | None = None) -> client.Lookup | None:
     """Ask OneSignal for `push`'s counts if the rate limit allows; None when
     it does not (someone asked within PUSH_STATS_INTERVAL)."""
     if not askable(push) or not _claim(push, utcnow()):
         return None
-    found = client.view_message(push.notification_id)
+    found = client.view_message(push.notification_id, timeout)
     if found.ok:
         push.stats = {k: found.data.get(k) for k in FIELDS if k in found.data}
     elif found.outcome != "not_configured":
@@ -75,8 +77,12 @@ def refresh_recent(rows: list[PushLog]) -> None:
     """When /notifications opens: the newest pushes that can still change."""
     now = utcnow()
     due = [r for r in rows if askable(r) and still_changing(r, now) and wait_for(r, now) == 0]
+    started = time.monotonic()
     for push in due[:MAX_PER_PAGE]:
-        refresh(push)
+        left = PAGE_BUDGET - (time.monotonic() - started)
+        if left < 0.2:
+            break  # a slow OneSignal never holds the page: the rest wait for the next open
+        refresh(push, left)
 
 
 def words(stats: dict | None) -> str | None:
