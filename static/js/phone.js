@@ -104,9 +104,13 @@ function remove(pushId) {
 }
 
 // Tapping: what the app does with a push it shows.
-export function tap(note) {
+export async function tap(note) {
   remove(note.push);
-  if (typeof window[GLOBAL] === "function") window[GLOBAL](note.data || {});
+  if (typeof window[GLOBAL] === "function") {
+    const reported = Promise.resolve(window[GLOBAL](note.data || {}));
+    // at most a second for the listener's report, as the page would be replaced
+    await Promise.race([reported, new Promise((resolve) => setTimeout(resolve, 1000))]);
+  }
   if (note.targetUrl) window.location.assign(note.targetUrl);
 }
 

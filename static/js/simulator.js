@@ -36,7 +36,9 @@ function listenerRegistry(eventName) {
   const listeners = new Map();
   let next = 0;
   const publish = () => {
-    window[eventName] = (...args) => { for (const fn of listeners.values()) fn(...args); };
+    // Returns what the listeners return, so the simulated phone can let a
+    // listener's report leave before it opens the push's page.
+    window[eventName] = (...args) => Promise.allSettled([...listeners.values()].map((fn) => fn(...args)));
   };
   return {
     addListener(fn) {
