@@ -88,6 +88,10 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         # A push's open token counts at most this many opens, for this many days.
         "PUSH_OPEN_LIMIT": _int(env.get("PUSH_OPEN_LIMIT"), 20),
         "PUSH_OPEN_DAYS": _int(env.get("PUSH_OPEN_DAYS"), 7),
+        # OneSignal's delivery counts of a push: asked at most once per
+        # interval per push, and only while the push is younger than the hours.
+        "PUSH_STATS_INTERVAL": _int(env.get("PUSH_STATS_INTERVAL"), 30),
+        "PUSH_STATS_HOURS": _int(env.get("PUSH_STATS_HOURS"), 24),
     }
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]

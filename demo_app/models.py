@@ -216,6 +216,10 @@ class PushLog(db.Model):
     # learnt from it is recorded as a PushOpen. Unguessable, one per push.
     page_url: so.Mapped[str | None] = so.mapped_column(sa.String(2048))
     open_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True, index=True)
+    # What OneSignal's View message last answered (successful, failed, ...),
+    # and when the site last asked: the rate limit, shared by every host.
+    stats: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    stats_checked_at: so.Mapped[dt.datetime | None]
 
 
 class PushOpen(db.Model):

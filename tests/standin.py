@@ -1,5 +1,17 @@
 """A local stand-in for OneSignal's REST API, so the real HTTP code runs over
-loopback. Tests queue the answers; every request is recorded."""
+loopback. Tests queue the answers; every request is recorded.
+
+Besides Create message (POST /notifications) it answers, shaped as OneSignal
+documents them:
+- View message, GET /notifications/{id}?app_id=...: the counts of a message it
+  created (successful = the recipients named, converted = `taps[id]`), with
+  `stats[id]` merged over them; 404 for any other id;
+- View user, GET /apps/{app_id}/users/by/external_id/{external_id}: `users`
+  [external_id] (a dict with identity, properties, subscriptions), else 404;
+- identity by subscription, GET /apps/{app_id}/subscriptions/{id}/user/identity:
+  `identities`[subscription id], else 404.
+A queued Reply (optionally for one method) answers instead, for errors.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +21,15 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+USER_PATH = ["users", "by", "external_id"]
+IDENTITY_PATH = ["user", "identity"]
 
 
 class Reply:
-    def __init__(self, status=200, body=None, headers=None, delay=0.0, raw=None):
+    def __init__(self, status=200, body=None, headers=None, delay=0.0, raw=None, method=None):
+        self.method = method  # None: the next request of any method
         self.status = status
         self.body = body
         self.headers = headers or {}
@@ -27,6 +44,11 @@ class StandIn:
         self.replies: list[Reply] = []
         self.latency = latency
         self.lock = threading.Lock()
+        self.created: dict[str, dict] = {}  # message id -> the body it was created with
+        self.stats: dict[str, dict] = {}
+        self.taps: dict[str, int] = {}
+        self.users: dict[str, dict] = {}
+        self.identities: dict[str, dict] = {}
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,22 +63,31 @@ class StandIn:
                 # algorithm and the client's delayed ACK add ~40 ms per answer.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+            def do_GET(self):
+                self.answer("GET")
+
             def do_POST(self):
+                self.answer("POST")
+
+            def answer(self, method):
                 started = time.perf_counter()
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
+                raw = self.rfile.read(length) if length else b""
                 try:
-                    body = json.loads(raw)
+                    body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
                 with standin.lock:
                     standin.requests.append(
-                        {"method": "POST", "path": self.path, "headers": dict(self.headers),
+                        {"method": method, "path": self.path, "headers": dict(self.headers),
                          "body": body, "at": time.monotonic()}
                     )  # fmt: skip
-                    reply = standin.replies.pop(0) if standin.replies else None
+                    reply = standin.next_reply(method)
                 if reply is None:
-                    reply = Reply(200, {"id": str(uuid.uuid4()), "external_id": None})
+                    reply = standin.default(method, self.path, body)
+                elif method == "POST" and isinstance(reply.body, dict) and reply.body.get("id"):
+                    with standin.lock:  # a queued success creates its message too
+                        standin.created.setdefault(reply.body["id"], body or {})
                 time.sleep(reply.delay or standin.latency)
                 data = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
                 try:
@@ -80,6 +111,56 @@ class StandIn:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    def next_reply(self, method: str) -> Reply | None:
+        for i, reply in enumerate(self.replies):
+            if reply.method in (None, method):
+                return self.replies.pop(i)
+        return None
+
+    def default(self, method: str, path: str, body) -> Reply:
+        parts = urlsplit(path)
+        segments = [unquote(p) for p in parts.path.strip("/").split("/")]
+        if method == "POST" and segments == ["notifications"]:
+            message_id = str(uuid.uuid4())
+            with self.lock:
+                self.created[message_id] = body if isinstance(body, dict) else {}
+            return Reply(200, {"id": message_id, "external_id": None})
+        if method != "GET":
+            return Reply(404, {"errors": [f"no such endpoint in the stand-in: POST {parts.path}"]})
+        if len(segments) == 2 and segments[0] == "notifications":
+            return self.view_message(segments[1], parse_qs(parts.query).get("app_id", [""])[0])
+        if len(segments) == 6 and segments[0] == "apps" and segments[2:5] == USER_PATH:
+            user = self.users.get(segments[5])
+            return Reply(200, user) if user else Reply(404, _not_found("User"))
+        if len(segments) == 6 and segments[0] == "apps" and segments[2] == "subscriptions":
+            found = self.identities.get(segments[3]) if segments[4:] == IDENTITY_PATH else None
+            if found:
+                return Reply(200, {"identity": found})
+            return Reply(404, _not_found("Subscription"))
+        return Reply(404, {"errors": [f"no such endpoint in the stand-in: GET {parts.path}"]})
+
+    def view_message(self, message_id: str, app_id: str) -> Reply:
+        created = self.created.get(message_id)
+        if created is None or app_id != created.get("app_id"):
+            return Reply(404, {"errors": ["Couldn't find a notification with that id"]})
+        named = created.get("include_subscription_ids") or (
+            (created.get("include_aliases") or {}).get("external_id") or []
+        )
+        taps = self.taps.get(message_id, 0)
+        counts = {"successful": len(named), "failed": 0, "errored": 0, "converted": taps,
+                  "received": None, "remaining": 0}  # fmt: skip
+        counts.update(self.stats.get(message_id, {}))
+        platform = "android" if "android" in json.dumps(created).lower() else "ios"
+        now = int(time.time())
+        per_platform = {k: counts[k] for k in ("successful", "failed", "errored", "converted")}
+        return Reply(200, {
+            "id": message_id, "app_id": app_id, "canceled": False,
+            "contents": created.get("contents"), "headings": created.get("headings"),
+            "data": created.get("data"), "queued_at": now - 5, "send_after": now - 5,
+            "completed_at": now, "platform_delivery_stats": {platform: per_platform},
+            **counts,
+        })  # fmt: skip
+
     def queue(self, *replies: Reply) -> None:
         with self.lock:
             self.replies.extend(replies)
@@ -91,3 +172,27 @@ class StandIn:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _not_found(what: str) -> dict:
+    return {"errors": [{"code": "not-found", "title": f"{what} not found"}]}
+
+
+def user(external_id: str, *subscriptions: dict, onesignal_id: str | None = None) -> dict:
+    """A View user answer: `subscriptions` as `subscription(...)` makes them."""
+    return {
+        "identity": {"external_id": external_id, "onesignal_id": onesignal_id or str(uuid.uuid4())},
+        "properties": {"tags": {}, "language": "en", "first_active": 1764547200,
+                       "last_active": int(time.time())},
+        "subscriptions": list(subscriptions),
+    }  # fmt: skip
+
+
+def subscription(sub_id: str, kind: str = "iOSPush", enabled: bool = True,
+                 notification_types: int = 1, model: str = "iPhone14,2") -> dict:  # fmt: skip
+    return {
+        "id": sub_id, "type": kind, "token": "f" * 64, "enabled": enabled,
+        "notification_types": notification_types, "device_model": model,
+        "device_os": "17.4", "app_version": "1.4.0", "session_count": 3, "sdk": "050100",
+        "rooted": False, "test_type": None, "web_auth": None, "web_p256": None,
+    }  # fmt: skip

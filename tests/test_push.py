@@ -52,7 +52,7 @@ def test_send_to_my_devices_request_shape(client, alice, standin):
     response = send(client, alice, url="https://example.com/page")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Sent. Notification id" in page
+    assert "Sent to 2 devices" in page and "OneSignal message id" in page
     [request] = standin.requests
     assert request["method"] == "POST" and request["path"] == "/notifications"
     assert request["headers"]["Authorization"] == f"Key {API_KEY}"
@@ -148,7 +148,7 @@ def test_429_retried_after_retry_after_with_same_key(client, alice, standin):
         Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "1"})
     )
     page = send(client, alice).get_data(as_text=True)
-    assert "Sent." in page and "2 attempts, same idempotency key" in page
+    assert "Sent to 2 devices" in page and "2 attempts, same idempotency key" in page
     first, second = standin.requests
     assert second["at"] - first["at"] >= 0.9
     assert first["body"]["idempotency_key"] == second["body"]["idempotency_key"]
@@ -168,7 +168,7 @@ def test_503_then_success(client, alice, standin):
         Reply(503, {"errors": ["Service temporarily unavailable"]}, headers={"Retry-After": "0"})
     )
     page = send(client, alice).get_data(as_text=True)
-    assert "Sent." in page and len(standin.requests) == 2
+    assert "Sent to 2 devices" in page and len(standin.requests) == 2
 
 
 def test_read_timeout(client, alice, standin):

@@ -82,6 +82,13 @@ MATRIX = [
     # The open token is the capability: a forged one is answered like any other.
     ("push.push_opened", "POST", "/api/push-opened",
      {"json": {"targetUrl": "http://localhost/?opened=forged"}}, (200, 200, 200, 200)),
+    # Push 1 is Bob's (Alice's message to him); device 1 is Alice's.
+    ("push.refresh_stats", "POST", "/notifications/1/refresh", {"data": {}}, (302, 404, 302, 404)),
+    ("push.simulated_pushes", "GET", f"/api/simulated-pushes?subscription_id={PLAYER}", {},
+     (401, 200, 404, 404)),
+    ("onesignal.user_panel", "GET", "/onesignal/user-panel", {}, (302, 200, 200, 200)),
+    ("onesignal.identity", "GET", f"/api/onesignal/identity?subscription_id={PLAYER}", {},
+     (401, 200, 404, 404)),
     ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 404, 302)),
     # Alice shares her endpoint with Bob, then takes it back; only she may.
     ("endpoints.share", "POST", "/endpoints/1/share", {"data": {"email": "bob@example.com"}},

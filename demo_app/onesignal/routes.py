@@ -1,27 +1,91 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import segno
-from flask import render_template, request
+import sqlalchemy as sa
+from flask import abort, jsonify, render_template, request
+from flask_login import current_user, login_required
 
+from ..extensions import db
 from ..links import site_url
-from . import bp
+from ..models import PushLog, PushOpen
+from ..push import client
+from ..push.simulated import link_of
+from . import bp, lookups
 
 IN_APP_UA = re.compile(r"\b(gonative|median)\b", re.IGNORECASE)
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 - compared, not bound
+MAX_ID = 64
 
 
 def in_app_user_agent() -> bool:
     return bool(IN_APP_UA.search(request.headers.get("User-Agent", "")))
 
 
+def last_open(user_id: int):
+    """(the push, its latest open) of the viewer's pushes, or None."""
+    row = db.session.execute(
+        sa.select(PushLog, PushOpen)
+        .join(PushOpen, PushOpen.push_id == PushLog.id)
+        .where(PushLog.user_id == user_id)
+        .order_by(PushOpen.opened_at.desc())
+        .limit(1)
+    ).first()
+    return tuple(row) if row else None
+
+
 @bp.get("/onesignal")
 def hub():
     url = site_url("onesignal.hub")
     qr = None if in_app_user_agent() else segno.make(url, error="m").svg_inline(scale=4, border=2)
+    host = (urlsplit(url).hostname or "").lower()
     return render_template(
         "onesignal/hub.html",
         page_url=url,
         qr_svg=qr,
+        qr_local=host in LOCAL_HOSTS or host.endswith(".localhost"),
         in_app_ua=in_app_user_agent(),
+        configured=client.configured(),
+        last_open=last_open(current_user.id) if current_user.is_authenticated else None,
     )
+
+
+def _device_arg(name: str) -> str | None:
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_ID or not re.fullmatch(r"[A-Za-z0-9-]+", value):
+        abort(400, f"{name} is not a subscription id.")
+    return value
+
+
+@bp.get("/onesignal/user-panel")
+@login_required
+def user_panel():
+    """What OneSignal links to the viewer's external id, as an HTML fragment
+    for the profile and the OneSignal page. `device`: the subscription id the
+    page is on, marked "this device" (it is only compared, never looked up)."""
+    view = lookups.view_user(current_user.external_id, _device_arg("device"))
+    response = render_template("onesignal/_user.html", view=view)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/api/onesignal/identity")
+@login_required
+def identity():
+    """Which external id OneSignal ties this device to. Only for a device
+    linked to the viewer's own account: ids are capabilities, so another
+    account's device gets the same 404 as a missing one."""
+    subscription_id = _device_arg("subscription_id")
+    if subscription_id is None:
+        abort(400, "subscription_id is missing.")
+    if link_of(current_user.id, subscription_id) is None:
+        return jsonify(error="You have no such device."), 404
+    answer = lookups.identity(subscription_id)
+    answer["yours"] = current_user.external_id
+    answer["matches"] = bool(answer.get("external_id")) and (
+        answer["external_id"] == current_user.external_id
+    )
+    return jsonify(answer), 200, {"Cache-Control": "no-store"}

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 import requests
 from flask import current_app
@@ -63,6 +64,11 @@ class SendResult:
     retry_after: float | None = None
     # the page of this site the push opens in the app (without its open token)
     page_url: str | None = None
+    # whom the request named: "devices", "device" or "external_id", and the ids
+    target_kind: str | None = None
+    recipients: list[str] = field(default_factory=list)
+    # what the send result leads with (set by the page that shows it)
+    headline: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -274,3 +280,126 @@ def _hints_for(reasons: str) -> list[str]:
             "the OneSignal page), or a reserved value was used.",
         ]
     return hints
+
+
+# What OneSignal says: three read-only calls through the same session, key and
+# timeouts. Each answer is explained; none is retried (a page is waiting).
+
+LOOKUP_TIMEOUT = 5.0
+
+
+@dataclass
+class Lookup:
+    """One GET to OneSignal, explained. `outcome`: ok, not_found, auth,
+    rate_limited, unavailable, timeout, unreachable, bad_response, not_configured."""
+
+    outcome: str
+    summary: str
+    data: dict | None = None
+    http_status: int | None = None
+    retry_after: float | None = None
+    request_shown: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+def _app_id() -> str:
+    return current_app.config.get("ONESIGNAL_APP_ID") or "<ONESIGNAL_APP_ID>"
+
+
+def _get(path: str, params: dict | None, not_found: str, timeout: float | None = None) -> Lookup:
+    base = current_app.config["ONESIGNAL_API_URL"].rstrip("/")
+    url = base + path
+    query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in (params or {}).items())
+    # shown as a person reads it: <ONESIGNAL_APP_ID>, not %3CONESIGNAL_APP_ID%3E
+    shown = {"method": "GET", "url": unquote(url) + (f"?{unquote(query)}" if query else ""),
+             "headers": {"Authorization": MASKED_KEY}}  # fmt: skip
+    if not configured():
+        return Lookup(
+            "not_configured",
+            "OneSignal is not configured on this site (ONESIGNAL_APP_ID and ONESIGNAL_API_KEY), "
+            f"so nothing was asked. It would ask: GET {shown['url']}",
+            request_shown=shown,
+        )
+    headers = {"Authorization": f"Key {current_app.config['ONESIGNAL_API_KEY']}",
+               "Accept": "application/json"}  # fmt: skip
+    timeout = min(float(current_app.config["ONESIGNAL_TIMEOUT"]), LOOKUP_TIMEOUT, timeout or 1e9)
+    try:
+        response = _session().get(url, params=params, headers=headers, timeout=timeout)
+    except requests.Timeout:
+        return Lookup("timeout", f"OneSignal did not answer within {timeout:g} s.",
+                      request_shown=shown)  # fmt: skip
+    except requests.RequestException as error:
+        return Lookup(
+            "unreachable",
+            f"OneSignal could not be reached ({type(error).__name__}). "
+            "Check the network and ONESIGNAL_API_URL.",
+            request_shown=shown,
+        )
+    status = response.status_code
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    base_fields = {"http_status": status, "request_shown": shown}
+    if status == 200 and isinstance(data, dict):
+        return Lookup("ok", "", data=data, **base_fields)
+    if status == 404:
+        return Lookup("not_found", not_found, data=data if isinstance(data, dict) else None,
+                      **base_fields)  # fmt: skip
+    if status in (401, 403):
+        return Lookup("auth", _AUTH, **base_fields)
+    if status == 429:
+        wait = _retry_delay(response, 1)
+        return Lookup(
+            "rate_limited",
+            f"OneSignal's rate limit was reached (HTTP 429): ask again in {wait:g} s.",
+            retry_after=wait, **base_fields,
+        )  # fmt: skip
+    if status >= 500:
+        return Lookup("unavailable", _UNAVAILABLE.format(status=status).replace("Not sent: ", ""),
+                      **base_fields)  # fmt: skip
+    reasons = _errors(data) if isinstance(data, dict) else None
+    return Lookup(
+        "bad_response",
+        f"OneSignal answered HTTP {status}"
+        + (f": {'; '.join(map(str, reasons)) if isinstance(reasons, list) else reasons}"
+           if reasons else "."),
+        **base_fields,
+    )  # fmt: skip
+
+
+def view_message(notification_id: str, timeout: float | None = None) -> Lookup:
+    """GET /notifications/{id}?app_id=…: the delivery counts of one push."""
+    return _get(
+        f"/notifications/{quote(notification_id, safe='')}",
+        {"app_id": _app_id()},
+        f"OneSignal has no message {notification_id} for this app (older than 30 days, "
+        "or sent with another app id).",
+        timeout,
+    )
+
+
+def view_user(external_id: str) -> Lookup:
+    """GET /apps/{app_id}/users/by/external_id/{external_id}: the user and the
+    subscriptions OneSignal links to that external id."""
+    return _get(
+        f"/apps/{quote(_app_id(), safe='')}/users/by/external_id/{quote(external_id, safe='')}",
+        None,
+        f"OneSignal has no user with external id {external_id}: the app has not set it yet "
+        "(or set another value). Set it from the OneSignal page inside the app.",
+    )
+
+
+def identity_of(subscription_id: str) -> Lookup:
+    """GET /apps/{app_id}/subscriptions/{id}/user/identity: which external id
+    OneSignal ties this device (subscription) to."""
+    return _get(
+        f"/apps/{quote(_app_id(), safe='')}/subscriptions/{quote(subscription_id, safe='')}"
+        "/user/identity",
+        None,
+        f"OneSignal has no subscription {subscription_id} for this app: the device has not "
+        "registered with OneSignal, or belongs to another app.",
+    )

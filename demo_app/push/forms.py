@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 
@@ -16,6 +16,8 @@ class SendForm(FlaskForm):
         validators=[DataRequired(), Length(max=500)],
     )
     url = StringField("Open this URL on tap (optional)", validators=[Optional(), Length(max=1500)])
+    # set by the page while the browser simulates the app: its subscription id
+    simulated = HiddenField(validators=[Optional(), Length(max=64)])
 
     def validate_url(self, field):
         parts = urlsplit(field.data or "")

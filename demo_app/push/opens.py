@@ -124,12 +124,22 @@ def from_url():
     return redirect(base_url() + request.path + (f"?{query}" if query else ""))
 
 
-def summary(push_ids: list[int]) -> dict[int, tuple[dt.datetime, int]]:
-    """{push id: (first open, number of opens)} for the pushes that were opened."""
+def summary(push_ids: list[int]) -> dict[int, tuple[dt.datetime, int, str]]:
+    """{push id: (first open, number of opens, how they were learnt)} for the
+    pushes that were opened."""
     if not push_ids:
         return {}
     rows = db.session.execute(
-        sa.select(PushOpen.push_id, sa.func.min(PushOpen.opened_at), sa.func.count())
-        .where(PushOpen.push_id.in_(push_ids)).group_by(PushOpen.push_id)
+        sa.select(PushOpen.push_id, PushOpen.how, sa.func.min(PushOpen.opened_at), sa.func.count())
+        .where(PushOpen.push_id.in_(push_ids)).group_by(PushOpen.push_id, PushOpen.how)
     ).all()  # fmt: skip
-    return {push_id: (first, count) for push_id, first, count in rows}
+    found: dict[int, list] = {}
+    for push_id, how, first, count in rows:
+        entry = found.setdefault(push_id, [first, 0, []])
+        entry[0] = min(entry[0], first)
+        entry[1] += count
+        entry[2].append(f"{count} by {HOW_WORDS.get(how, how)}")
+    return {k: (first, count, ", ".join(sorted(ways))) for k, (first, count, ways) in found.items()}
+
+
+HOW_WORDS = {"url": "its link", "listener": "the app's pushOpened listener"}

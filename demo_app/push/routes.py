@@ -5,10 +5,11 @@ from flask_login import current_user, login_required
 
 from .. import throttle
 from ..devices.service import targets_of
+from ..extensions import db
 from ..ids import id_arg
 from ..links import site_url
-from ..models import utcnow
-from . import bp, client, messages, opens
+from ..models import PushLog, utcnow
+from . import bp, client, messages, opens, simulated, stats
 from . import orders as orders_service
 from .forms import MessageForm, SendForm
 from .service import NotYourDevice, history, send_to
@@ -57,6 +58,11 @@ def send_to_me():
             )  # fmt: skip
         except NotYourDevice:
             abort(404, "You have no such device.")
+        for r in results:
+            on_phone = simulated.result_reaches(
+                current_user.id, form.simulated.data, r.target_kind, r.recipients
+            )
+            r.headline = simulated.headline(r, on_phone)
     elif request.method == "POST" and form.target.errors:
         # An edited form naming someone else's device ends here.
         abort(404, "You have no such device.")
@@ -70,10 +76,51 @@ def send_to_me():
 def history_page():
     before = id_arg("before")
     rows, older = history(current_user.id, before)
+    if before is None:
+        stats.refresh_recent(rows)
     opened = opens.summary([row.id for row in rows])
     return render_template(
-        "push/history.html", rows=rows, older=older, before=before, opened=opened
-    )
+        "push/history.html", rows=rows, older=older, before=before, opened=opened,
+        stats=stats, configured=client.configured(),
+    )  # fmt: skip
+
+
+@bp.post("/notifications/<int(max=9223372036854775807):push_id>/refresh")
+@login_required
+def refresh_stats(push_id: int):
+    """Ask OneSignal now for one push's counts (the button on /notifications)."""
+    push = db.session.get(PushLog, push_id)
+    if push is None or push.user_id != current_user.id:
+        abort(404, "There is no such push in your history.")
+    if not stats.askable(push):
+        flash(f"Push #{push.id} has no OneSignal message id: there is nothing to ask.", "info")
+    else:
+        found = stats.refresh(push)
+        if found is None:
+            wait = stats.wait_for(push, utcnow())
+            flash(f"OneSignal was asked about push #{push.id} moments ago: "
+                  f"ask again in {wait} s.", "info")  # fmt: skip
+        elif found.ok:
+            flash(f"Push #{push.id}: {stats.words(push.stats)}.", "success")
+        else:
+            flash(f"Push #{push.id}: {found.summary}", "error")
+    return redirect(url_for("push.history_page", _anchor=f"push-{push.id}"))
+
+
+@bp.get("/api/simulated-pushes")
+@login_required
+def simulated_pushes():
+    """The pushes for the simulated phone of this browser (see simulated.py).
+    Only a device linked to the viewer's own account: any other id gets the
+    same 404 as a missing one."""
+    subscription_id = (request.args.get("subscription_id") or "").strip()
+    if not subscription_id or len(subscription_id) > 64:
+        abort(400, "subscription_id is missing or too long.")
+    if simulated.link_of(current_user.id, subscription_id) is None:
+        return jsonify(error="You have no such device."), 404
+    after = id_arg("after")
+    found, cursor = simulated.pushes_for(current_user.id, subscription_id, after)
+    return jsonify(pushes=found, after=cursor), 200, {"Cache-Control": "no-store"}
 
 
 # Did it arrive? The push's page, opened in the app, says so (see opens.py).

@@ -82,6 +82,7 @@ def send_to(user: User, target: str, *, title: str, message: str, page: str | No
         )  # fmt: skip
         result = client.send(body, deadline)
         result.page_url = page
+        result.target_kind, result.recipients = target_kind, list(chunk)
         _log(user, kind, target_kind, chunk, body, result, page=page, token=token)
         if result.retry_after is not None:
             _retry_later(user, kind, target_kind, chunk, body, result, page, token)

@@ -7,6 +7,7 @@ import {
   bridgeLibrary, consentWords, externalIdProblem, inAppUserAgent, lastInfo, nativeBridgePresent, normalise, problems,
 } from "./onesignal-info.js";
 import { setSimulator, simulatorActive, simulatorSettings } from "./simulator.js";
+import { fillPanel } from "./onesignal-user.js";
 
 const $ = (id) => document.getElementById(id);
 const loggedIn = document.body.dataset.loggedIn === "1";
@@ -14,6 +15,119 @@ const ANSWER_TIMEOUT_MS = 5000;
 const log = [];
 let current = null; // {info, normalised, source}
 let linkedFor = null;
+let infoProblem = null; // why no info came (a timeout, no bridge)
+let linked = null; // {ok, text}
+let extState = null; // {ok, value} after this page set or removed it
+let identity = null; // what OneSignal ties this device to (/api/onesignal/identity)
+const myExternalId = $("my-external-id") ? $("my-external-id").dataset.value : null;
+
+// ---- the verdict: four rows, each with its next action ---------------------
+
+function node(text, tag = "span", className = "") {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  if (className) el.className = className;
+  return el;
+}
+
+function actionButton(label, onClick, primary = false) {
+  const b = node(label, "button", primary ? "primary small" : "small");
+  b.type = "button";
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function setRow(id, state, value, ...next) {
+  const row = $(id);
+  row.className = `v-row v-${state}`;
+  row.querySelector(".v-mark").textContent = state === "ok" ? "✓" : state === "bad" ? "✗" : "…";
+  row.querySelector(".v-value").textContent = value;
+  const box = row.querySelector(".v-next");
+  box.replaceChildren(...next.filter(Boolean).map((part) => (typeof part === "string" ? node(part) : part)));
+}
+
+function renderVerdict() {
+  const simulated = simulatorActive();
+  const inApp = inAppUserAgent() || nativeBridgePresent();
+  // 1. info received
+  if (current) {
+    setRow("v-info", "ok", `${current.normalised.shape === "v5" ? "v5 plugin" : "legacy plugin"}, by ${current.source}${simulated ? " (simulated app)" : ""}`);
+  } else if (!inApp && !simulated && !bridgeLibrary()) {
+    setRow("v-info", "bad", "no: this browser is not the app",
+      actionButton("Simulate the app", () => startSimulator(simulatorSettings() || defaultSettings()), true),
+      " here, or open this page in your app (QR code below).");
+  } else if (infoProblem) {
+    setRow("v-info", "bad", infoProblem,
+      "Check that the app's OneSignal plugin is on and up to date, then ", actionButton("ask again", askInfo), ".");
+  } else {
+    setRow("v-info", "wait", "waiting for the app…");
+  }
+  // 2. device linked
+  if (!loggedIn) {
+    // server-rendered: a link to log in
+  } else if (linked) {
+    setRow("v-link", linked.ok ? "ok" : "bad", linked.text, linked.ok ? "" : linked.next || "");
+  } else if (current && !current.normalised.subscriptionId) {
+    setRow("v-link", "bad", "no subscription id yet",
+      "OneSignal has not registered this device: allow notifications, then ", actionButton("ask again", askInfo), ".");
+  } else {
+    setRow("v-link", current ? "wait" : infoProblem ? "bad" : "wait", current ? "linking…" : "waiting for the app's info");
+  }
+  // 3. external id
+  if (loggedIn) renderExternalRow();
+}
+
+function renderExternalRow() {
+  const reported = current && current.normalised.externalId;
+  const onesignal = !identity ? null
+    : identity.outcome === "not_configured" ? "not asked (OneSignal is not configured on this site)."
+    : identity.outcome === "not_found" && simulatorActive() ? `${identity.text} (A simulated device is made up by this browser: OneSignal has never seen it.)`
+    : identity.text;
+  // This page's own set/remove first, else what the site recorded last time.
+  const recorded = linked && linked.recorded && linked.recorded.state ? linked.recorded : null;
+  const setHere = extState ? extState.ok && extState.value === myExternalId
+    : !!recorded && recorded.state === "set" && recorded.value === myExternalId;
+  const removedHere = extState ? extState.ok && extState.value === null : !!recorded && recorded.state === "removed";
+  let ok;
+  if (identity && identity.outcome === "ok") ok = identity.matches;
+  else ok = !removedHere && (setHere || reported === myExternalId);
+  let value;
+  if (removedHere) value = "removed from this device";
+  else if (ok) value = `${myExternalId}${reported === myExternalId ? " (the app reports it)" : extState ? " (set from this page)" : setHere ? " (the app said so when it was set)" : ""}`;
+  else if (reported) value = `the app reports ${reported}, yours is ${myExternalId}`;
+  else value = "not set on this device";
+  const next = [];
+  if (onesignal) next.push(node(`OneSignal: ${onesignal} `, "span", identity.outcome === "ok" && !identity.matches ? "bad-text" : ""));
+  if (!ok && current && current.normalised.subscriptionId) next.push(actionButton("Set it now", () => externalId("set"), true));
+  else if (!ok) next.push("Once the app has named this device, set it here.");
+  setRow("v-external", ok ? "ok" : current ? "bad" : "wait", value, ...next);
+}
+
+function renderOpened(detail) {
+  if (!detail || !detail.recorded) return;
+  setRow("v-opened", "ok", `just now · push #${detail.push} (the pushOpened listener)`);
+}
+
+async function lookUpIdentity() {
+  const id = current && current.normalised.subscriptionId;
+  if (!loggedIn || !id || !linked || !linked.ok) return;
+  try {
+    const response = await fetch(`/api/onesignal/identity?subscription_id=${encodeURIComponent(id)}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } });
+    identity = await response.json();
+    if (!response.ok) identity = { outcome: "error", text: identity.error || `HTTP ${response.status}` };
+    addLog("GET /api/onesignal/identity", { subscription_id: id }, identity);
+  } catch { identity = { outcome: "error", text: "the site could not be reached" }; }
+  renderVerdict();
+  if ($("os-user")) fillPanel($("os-user"), id);
+}
+
+const defaultSettings = () => ({ variant: "legacy", platform: "ios", state: "subscribed" });
+
+function startSimulator(settings) {
+  setSimulator(settings);
+  window.location.reload();
+}
 
 function show(value) {
   if (value === undefined) return "undefined";
@@ -24,6 +138,7 @@ function addLog(call, args, result) {
   const time = new Date().toISOString().slice(11, 23);
   log.push(`${time}  ${call}${args === undefined ? "" : "  args " + show(args)}  →  ${show(result)}`);
   $("bridge-log").textContent = log.join("\n");
+  $("log-count").textContent = String(log.length);
 }
 
 function fill(list, pairs) {
@@ -44,15 +159,19 @@ function renderStatus() {
   const lib = bridgeLibrary();
   const simulated = simulatorActive();
   const inApp = inAppUserAgent() || nativeBridgePresent();
-  $("st-in-app").textContent = simulated ? "no: simulated in this browser"
+  $("st-in-app").textContent = simulated ? "simulated in this browser (the simulator plays the app)"
     : inApp ? `yes (${[inAppUserAgent() && "user agent", nativeBridgePresent() && "native bridge"].filter(Boolean).join(", ")})`
     : "no";
   $("st-library").textContent = lib ? `window.${lib.name}${lib.lib.simulated ? " (simulated)" : ""}` : "not found";
   $("st-platform").textContent = (current && current.normalised.platform) || (/android/i.test(navigator.userAgent) ? "android (from the user agent)" : /iphone|ipad/i.test(navigator.userAgent) ? "ios (from the user agent)" : "unknown yet");
   $("st-style").textContent = current ? current.source : "none yet";
   $("not-in-app").hidden = inApp && !simulated;
+  const listening = window.__pushlabListening && window.__pushlabListening();
+  $("st-listener").textContent = listening === "library" ? "listening (median.onesignal.pushOpened.addListener)"
+    : listening === "deprecated library" ? "listening (median.oneSignalPushOpened.addListener)"
+    : listening === "global" ? "listening (window._median_onesignal_push_opened)" : "not listening";
   const settings = simulatorSettings();
-  $("sim-start").textContent = settings ? "Restart with these settings" : "Simulate the app";
+  $("sim-start").textContent = settings ? "Restart with these settings" : "Simulate with these settings";
   $("sim-stop").hidden = !settings;
   if (settings) {
     $("sim-variant").value = settings.variant; $("sim-platform").value = settings.platform; $("sim-state").value = settings.state;
@@ -83,7 +202,9 @@ function receive(info, source) {
   const raw = Object.entries(info).map(([k, v]) => [k, typeof v === "string" ? v : show(v)]);
   fill($("info-raw"), raw);
   $("info-count").textContent = String(raw.length);
+  infoProblem = null;
   renderStatus();
+  renderVerdict();
   linkDevice();
 }
 
@@ -116,9 +237,21 @@ async function call(name, fn, args) {
 
 async function askInfo() {
   const found = bridgeLibrary();
-  if (!found || typeof found.lib.onesignal.info !== "function") return;
+  if (!found || typeof found.lib.onesignal.info !== "function") {
+    if ((inAppUserAgent() || nativeBridgePresent()) && !current) {
+      infoProblem = found ? "the bridge library has no onesignal.info()" : "the app's bridge library is missing on this page";
+    }
+    renderVerdict();
+    return;
+  }
   const { ok, result } = await call("onesignal.info()", (os) => os.info());
   if (ok) receive(result, "promise info()");
+  else if (!current) {
+    infoProblem = result && /no answer after/.test(result.error || "")
+      ? `the app never answered onesignal.info() (${result.error})`
+      : `onesignal.info() failed: ${(result && result.error) || show(result)}`;
+    renderVerdict();
+  }
 }
 
 async function linkDevice() {
@@ -128,17 +261,22 @@ async function linkDevice() {
   const key = show(current.info);
   if (linkedFor === key) return;
   linkedFor = key;
-  if (!id) { out.textContent = "Not sent: the app reported no subscription id yet."; out.className = "bad-text"; return; }
+  if (!id) { out.textContent = "Not sent: the app reported no subscription id yet."; out.className = "bad-text"; renderVerdict(); return; }
   const response = await postJSON("/api/devices", current.info);
   addLog("POST /api/devices", { subscription_id: id }, { status: response.status, ...response.data });
   if (response.ok) {
     const d = response.data.device;
     out.textContent = `Linked: device ${d.subscription_id} (${d.platform || "?"} ${d.model || ""}) is on your account, first seen ${d.first_seen.slice(0, 16).replace("T", " ")} UTC, learnt via ${d.learnt_via}.`;
     out.className = "ok-text";
+    linked = { ok: true, text: `yes: …${d.subscription_id.slice(-6)} (${[d.platform, d.model].filter(Boolean).join(" ") || "device"})`,
+      recorded: { state: d.external_id_state, value: d.external_id_value } };
   } else {
     out.textContent = `Not linked: ${response.data.error}`;
     out.className = "bad-text";
+    linked = { ok: false, text: `no: ${response.data.error}`, next: "See “Link this device” below." };
   }
+  renderVerdict();
+  lookUpIdentity();
 }
 
 function externalMethod() {
@@ -185,6 +323,14 @@ async function externalId(action) {
     lines.push(response.ok ? "Recorded: your profile shows it." : `Not recorded on the server: ${response.data.error}`);
   }
   out.textContent = lines.join("\n");
+  if (ok) {
+    extState = { ok: true, value: action === "set" ? value : null };
+    identity = null;
+    renderVerdict();
+    // What the app reports now, and what OneSignal says now.
+    await askInfo();
+    await lookUpIdentity();
+  }
 }
 
 async function tagsCall(label, fn, args) {
@@ -197,8 +343,7 @@ async function tagsCall(label, fn, args) {
 function wire() {
   $("info-refresh").addEventListener("click", askInfo);
   $("sim-start").addEventListener("click", () => {
-    setSimulator({ variant: $("sim-variant").value, platform: $("sim-platform").value, state: $("sim-state").value });
-    window.location.reload();
+    startSimulator({ variant: $("sim-variant").value, platform: $("sim-platform").value, state: $("sim-state").value });
   });
   $("sim-stop").addEventListener("click", () => { setSimulator(null); window.location.reload(); });
   if ($("ext-set")) {
@@ -226,8 +371,11 @@ window.addEventListener("pushlab:onesignal-info", (event) => {
   addLog(event.detail.source, undefined, event.detail.info);
   receive(event.detail.info, event.detail.source.replace(" callback", " (legacy callback)"));
 });
+window.addEventListener("pushlab:push-open-recorded", (event) => renderOpened(event.detail));
+window.addEventListener("pushlab:push-opened", (event) => addLog("_median_onesignal_push_opened (pushOpened listener)", undefined, event.detail.data));
 wire();
 renderStatus();
+renderVerdict();
 const early = lastInfo();
 if (early) receive(early.info, early.source.replace(" callback", " (legacy callback)"));
 // Ask through the promise API once the page (and an injected library) is ready.

@@ -24,6 +24,37 @@ export function simulatorActive() {
   return !!window.__pushlabSimulated;
 }
 
+// The simulated device's subscription id while simulating, else null.
+export function simulatedDevice() {
+  if (!simulatorActive()) return null;
+  try { return (JSON.parse(localStorage.getItem(STATE)) || {}).subscriptionId || null; } catch { return null; }
+}
+
+// As the bridge library's pushOpened: addListener defines the global the app
+// calls, `_median_onesignal_push_opened(data)`, which calls every listener.
+function listenerRegistry(eventName) {
+  const listeners = new Map();
+  let next = 0;
+  const publish = () => {
+    // Returns what the listeners return, so the simulated phone can let a
+    // listener's report leave before it opens the push's page.
+    window[eventName] = (...args) => Promise.allSettled([...listeners.values()].map((fn) => fn(...args)));
+  };
+  return {
+    addListener(fn) {
+      if (typeof fn !== "function") return undefined;
+      const id = `${eventName}_${++next}`;
+      listeners.set(id, fn); publish();
+      return id;
+    },
+    removeListener(id) {
+      listeners.delete(id); publish();
+      if (!listeners.size) delete window[eventName];
+    },
+    count: () => listeners.size,
+  };
+}
+
 function uuid4() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
@@ -127,6 +158,7 @@ function install(settings) {
   };
   const removeExternal = () => { state.externalId = null; saveState(state); return { success: true }; };
   const onesignal = {
+    pushOpened: listenerRegistry("_median_onesignal_push_opened"),
     info: (params) => answer(params, info()),
     onesignalInfo: (params) => answer(params, info()),
     register: (params) => answer(params, { isSubscribed: settings.state !== "declined" }),
@@ -159,6 +191,9 @@ function install(settings) {
   const library = { onesignal, simulated: true };
   window.median = window.gonative = library;
   window.__pushlabSimulated = settings;
+  // The send form says which device is this browser's simulated phone.
+  const field = document.getElementById("simulated-device");
+  if (field) field.value = state.subscriptionId;
   const banner = document.getElementById("simulated-banner");
   if (banner) {
     banner.hidden = false;

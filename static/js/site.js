@@ -1,4 +1,5 @@
 // Shared helpers for the site's pages. No build step, no external request.
+import "./phone.js"; // the pushOpened listener and the simulated phone, on every page
 
 export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');

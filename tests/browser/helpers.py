@@ -1,4 +1,10 @@
-"""Steps a person takes in the browser, shared by the browser tests."""
+"""Steps a person takes in the browser, shared by the browser tests, and the
+fake native side of the app (the Android transport of median-js-bridge)."""
+
+import os
+from pathlib import Path
+
+import pytest
 
 from ..conftest import PASSWORD
 
@@ -16,3 +22,70 @@ def send_message(page, base: str, to: str, body: str) -> None:
     page.get_by_label("To (their email)").fill(to)
     page.get_by_label("Message").fill(body)
     page.get_by_role("button", name="Send message").click()
+
+
+def open_fold(page, fold_id: str) -> None:
+    """Open one of the OneSignal page's folded sections (<details>)."""
+    fold = page.locator(f"#{fold_id}")
+    if fold.get_attribute("open") is None:
+        fold.locator("summary").first.click()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MEDIAN_JS = ROOT / "node_modules" / "median-js-bridge" / "dist" / "median.min.js"
+PLAYER = "6392d91a-b206-4b7b-a620-cd68e32c3a76"
+LEGACY_INFO = {
+    "oneSignalUserId": PLAYER, "oneSignalPushToken": "7f9e0c", "oneSignalSubscribed": True,
+    "oneSignalRequiresUserPrivacyConsent": False, "platform": "android", "appId": "io.example.app",
+    "appVersion": "3.1.0", "appVersionCode": 31, "distribution": "playstore", "hardware": "shiba",
+    "installationId": "a1b2", "language": "en", "model": "Pixel 8", "os": "Android",
+    "osVersion": "14", "timeZone": "Europe/Berlin", "deviceName": "Pixel 8", "isFirstLaunch": False,
+    "oneSignalregistrationId": "legacy-extra-key",
+}  # fmt: skip
+V5_INFO = {
+    "appId": "io.example.app", "appVersion": "4.0.0", "appVersionCode": 40,
+    "distribution": "playstore", "deviceName": "Pixel 8", "externalId": None,
+    "hardware": "shiba", "installationId": "a1b2",
+    "isFirstLaunch": False, "language": "en", "legacy": False, "model": "Pixel 8",
+    "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666", "os": "Android", "osVersion": "14",
+    "platform": "android", "publicKey": "", "requiresUserPrivacyConsent": False,
+    "subscription": {"id": PLAYER, "optedIn": True, "token": "fcm-token"},
+    "timeZone": "Europe/Berlin", "userConsentGiven": True,
+}  # fmt: skip
+FAKE_NATIVE = """
+(() => {
+  const answers = %s;
+  window.__nativeCalls = [];
+  // The Android app's transport: commands arrive as JSON strings; the app
+  // answers by calling the named callback on the page.
+  window.JSBridge = { postMessage(message) {
+    const msg = message.startsWith("{") ? JSON.parse(message) : { medianCommand: message };
+    window.__nativeCalls.push(msg);
+    const data = msg.data || {};
+    if (!(msg.medianCommand in answers) || !data.callback) return;
+    setTimeout(() => window[data.callback](answers[msg.medianCommand]), 30);
+  } };
+})();
+"""
+LINK_LIB = "window.median = window.gonative = Median;"
+
+
+def require_median_js():
+    if not MEDIAN_JS.exists():
+        message = "median-js-bridge not installed (make test installs it from npm)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def first_screen(page, base: str, name: str) -> None:
+    """A 360x740 screenshot of the page as it first shows (no scrolling), and
+    the check that the OneSignal page's verdict fits in it."""
+    from .conftest import SCREENSHOTS
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.evaluate("window.scrollTo(0, 0)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    box = page.locator("#verdict").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740, f"verdict ends at {box}"

@@ -3,63 +3,24 @@ app family's real bridge library (npm `median-js-bridge`) over a fake native
 transport that answers like the Android app does."""
 
 import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
+from .helpers import (
+    FAKE_NATIVE,
+    LEGACY_INFO,
+    LINK_LIB,
+    MEDIAN_JS,
+    PLAYER,
+    V5_INFO,
+    open_fold,
+    require_median_js,
+)
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-MEDIAN_JS = ROOT / "node_modules" / "median-js-bridge" / "dist" / "median.min.js"
-PLAYER = "6392d91a-b206-4b7b-a620-cd68e32c3a76"
-LEGACY_INFO = {
-    "oneSignalUserId": PLAYER, "oneSignalPushToken": "7f9e0c", "oneSignalSubscribed": True,
-    "oneSignalRequiresUserPrivacyConsent": False, "platform": "android", "appId": "io.example.app",
-    "appVersion": "3.1.0", "appVersionCode": 31, "distribution": "playstore", "hardware": "shiba",
-    "installationId": "a1b2", "language": "en", "model": "Pixel 8", "os": "Android",
-    "osVersion": "14", "timeZone": "Europe/Berlin", "deviceName": "Pixel 8", "isFirstLaunch": False,
-    "oneSignalregistrationId": "legacy-extra-key",
-}  # fmt: skip
-V5_INFO = {
-    "appId": "io.example.app", "appVersion": "4.0.0", "appVersionCode": 40,
-    "distribution": "playstore", "deviceName": "Pixel 8", "externalId": None,
-    "hardware": "shiba", "installationId": "a1b2",
-    "isFirstLaunch": False, "language": "en", "legacy": False, "model": "Pixel 8",
-    "oneSignalId": "0c1d2e3f-1111-4222-8333-444455556666", "os": "Android", "osVersion": "14",
-    "platform": "android", "publicKey": "", "requiresUserPrivacyConsent": False,
-    "subscription": {"id": PLAYER, "optedIn": True, "token": "fcm-token"},
-    "timeZone": "Europe/Berlin", "userConsentGiven": True,
-}  # fmt: skip
-FAKE_NATIVE = """
-(() => {
-  const answers = %s;
-  window.__nativeCalls = [];
-  // The Android app's transport: commands arrive as JSON strings; the app
-  // answers by calling the named callback on the page.
-  window.JSBridge = { postMessage(message) {
-    const msg = message.startsWith("{") ? JSON.parse(message) : { medianCommand: message };
-    window.__nativeCalls.push(msg);
-    const data = msg.data || {};
-    if (!(msg.medianCommand in answers) || !data.callback) return;
-    setTimeout(() => window[data.callback](answers[msg.medianCommand]), 30);
-  } };
-})();
-"""
-LINK_LIB = "window.median = window.gonative = Median;"
-
-
-def require_median_js():
-    if not MEDIAN_JS.exists():
-        import os
-
-        message = "median-js-bridge not installed (make test installs it from npm)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture
@@ -120,8 +81,8 @@ def test_legacy_app_callback_links_device(phone, live_server, user):
     page.evaluate(f"gonative_onesignal_info({json.dumps(LEGACY_INFO)})")
     assert PLAYER in facts(page)
     assert "legacy plugin" in facts(page)
-    assert "gonative_onesignal_info (legacy callback)" in page.locator("#st-style").inner_text()
-    assert "yes" in page.locator("#st-in-app").inner_text()
+    assert "gonative_onesignal_info (legacy callback)" in page.locator("#st-style").text_content()
+    assert "yes" in page.locator("#st-in-app").text_content()
     page.get_by_text("Linked: device").wait_for()
     assert (
         "oneSignalregistrationId" in page.locator("#info-raw").text_content()
@@ -155,7 +116,7 @@ def test_v5_app_promise_info_and_login(phone, live_server, user):
     login(page, live_server.url)
     page.get_by_text("Linked: device").wait_for()
     assert "OneSignal v5 plugin" in facts(page)
-    assert "promise info()" in page.locator("#st-style").inner_text()
+    assert "promise info()" in page.locator("#st-style").text_content()
     page.get_by_role("button", name="Set my external id").click()
     page.get_by_text("Recorded: your profile shows it.").wait_for()
     assert f'onesignal.login("{user}")' in page.locator("#ext-result").inner_text()
@@ -222,7 +183,7 @@ def test_tags_consent_and_log(phone, live_server, user):
     page.get_by_role("button", name="Grant consent").click()
     page.get_by_role("button", name="Ask for permission (register)").click()
     page.get_by_text('"isSubscribed": true').wait_for()
-    log = page.locator("#bridge-log").inner_text()
+    log = page.locator("#bridge-log").text_content()
     assert "median.onesignal.tags.getTags()" in log and "userPrivacyConsent.grant()" in log
     commands = [c["medianCommand"] for c in page.evaluate("window.__nativeCalls")]
     assert "median://onesignal/userPrivacyConsent/grant" in commands
@@ -231,9 +192,15 @@ def test_tags_consent_and_log(phone, live_server, user):
 def test_outside_the_app_explains_and_offers_simulator(phone, live_server, user):
     page = phone(bridge=False, suffix="")
     page.goto(live_server.url + "/onesignal")
-    assert page.locator("#st-in-app").inner_text() == "no"
-    expect(page.locator("#not-in-app")).to_be_visible()
+    assert page.locator("#st-in-app").text_content() == "no"
+    # the verdict says so first, with its next action
+    expect(page.locator("#v-info")).to_contain_text("no: this browser is not the app")
+    expect(page.locator("#v-info").get_by_role("button", name="Simulate the app")).to_be_visible()
+    expect(page.locator(".qr svg")).to_be_hidden()  # folded below the summary
+    open_fold(page, "qr-details")
     expect(page.locator(".qr svg")).to_be_visible()
+    # the live server's SITE_URL is 127.0.0.1: a phone cannot open that
+    expect(page.locator("#qr-local")).to_contain_text("a phone cannot open localhost or 127.0.0.1")
     screenshot(page, "onesignal-not-in-app-360")
 
 
@@ -248,13 +215,15 @@ def test_outside_the_app_explains_and_offers_simulator(phone, live_server, user)
 def test_simulator_runs_the_whole_demo(phone, live_server, user, variant, platform, state):
     page = phone(bridge=False, suffix="")
     login(page, live_server.url)
+    open_fold(page, "sim-details")
     page.get_by_label("Plugin").select_option(variant)
     page.get_by_label("Platform").select_option(platform)
     page.get_by_label("Permission").select_option(state)
-    page.get_by_role("button", name="Simulate the app").click()
+    page.get_by_role("button", name="Simulate with these settings").click()
     page.wait_for_load_state("load")
     expect(page.locator("#simulated-banner")).to_be_visible()
-    assert "simulated" in page.locator("#st-in-app").inner_text()
+    assert "simulated" in page.locator("#st-in-app").text_content()
+    assert "not inside the app" not in page.locator("#verdict").inner_text()
     page.get_by_text("Linked: device").wait_for()
     if state == "declined":
         # GoNative's code passes on the ids OneSignal has whatever the
@@ -268,6 +237,9 @@ def test_simulator_runs_the_whole_demo(phone, live_server, user, variant, platfo
     page.get_by_text("Recorded: your profile shows it.").wait_for()
     expected = "login(" if variant == "v5" else "externalUserId.set"
     assert expected in page.locator("#ext-result").inner_text()
+    if variant == "v5":  # the info is asked again: a v5 app now reports the external id
+        expect(page.locator("#info-facts")).to_contain_text(f"External id{user}")
+    expect(page.locator("#v-external")).to_have_class("v-row v-ok")
     screenshot(page, f"simulator-{variant}-{platform}-360")
     # The banner stays on every page; the fake device id is stable per browser.
     page.goto(live_server.url + "/devices")
@@ -280,10 +252,11 @@ def test_simulator_runs_the_whole_demo(phone, live_server, user, variant, platfo
 
 def simulate(page, base, variant, platform, state="subscribed"):
     login(page, base)
+    open_fold(page, "sim-details")
     page.get_by_label("Plugin").select_option(variant)
     page.get_by_label("Platform").select_option(platform)
     page.get_by_label("Permission").select_option(state)
-    page.get_by_role("button", name="Simulate the app").click()
+    page.get_by_role("button", name="Simulate with these settings").click()
     page.wait_for_load_state("load")
     page.get_by_text("Linked: device").wait_for()
 
@@ -336,9 +309,38 @@ def test_simulated_iphone_and_the_bridge_answer_forms(phone, live_server, user):
 def test_simulated_v5_app_calls_no_hook_by_itself(phone, live_server, user):
     page = phone(bridge=False, suffix="")
     simulate(page, live_server.url, "v5", "ios", "declined")
-    log = page.locator("#bridge-log").inner_text()
+    log = page.locator("#bridge-log").text_content()
     assert "median.onesignal.info()" in log and "median_onesignal_info" not in log
-    assert "promise info()" in page.locator("#st-style").inner_text()
+    assert "promise info()" in page.locator("#st-style").text_content()
     fields = raw_fields(page)
     subscription = json.loads(fields["subscription"])
     assert subscription["optedIn"] is False and subscription["token"]
+
+
+def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
+    """The salesperson's laptop: OneSignal is not configured, the simulated
+    phone still shows the push, and tapping it opens and greets the page."""
+    from .conftest import SCREENSHOTS
+
+    page = phone(bridge=False, suffix="")
+    login(page, live_server.url)
+    page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
+    expect(page.locator("#v-link")).to_have_class("v-row v-ok")
+    page.goto(live_server.url + "/send-to-me")
+    page.get_by_role("button", name="Send the push").click()
+    headline = "Not sent: OneSignal is not configured. Shown on your simulated phone only"
+    expect(page.locator(".result-headline")).to_have_text(headline)
+    expect(page.locator("details.setup")).not_to_have_attribute("open", "")
+    note = page.locator(".sim-note")
+    expect(note).to_contain_text("Hello from Push Lab")
+    note.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-not-configured-360x740.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-not-configured-1280x800.png"))
+    note.get_by_role("button", name="Tap to open").click()
+    expect(page.get_by_text("You opened “Hello from Push Lab” (push #1)")).to_be_visible()
+    page.goto(live_server.url + "/onesignal")
+    expect(page.locator("#v-opened")).to_have_class("v-row v-ok")
+    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-onesignal-1280x800.png"))
+    assert page.errors == []
