@@ -70,3 +70,19 @@ const currentTab = document.querySelector('.tabs [aria-current="page"]');
 if (currentTab && currentTab.offsetLeft + currentTab.offsetWidth > currentTab.parentElement.clientWidth) {
   currentTab.parentElement.scrollLeft = currentTab.offsetLeft - 16;
 }
+
+// The tab row scrolls sideways when it is wider than the screen (a phone):
+// the edge with more tabs behind it fades out and shows an arrow.
+const tabs = document.querySelector(".tabs");
+if (tabs) {
+  const left = document.querySelector(".tabs-more-left");
+  const right = document.querySelector(".tabs-more-right");
+  const hint = () => {
+    const more = tabs.scrollWidth - tabs.clientWidth;
+    left.hidden = !(more > 1 && tabs.scrollLeft > 1);
+    right.hidden = !(more > 1 && tabs.scrollLeft < more - 1);
+  };
+  tabs.addEventListener("scroll", hint, { passive: true });
+  window.addEventListener("resize", hint);
+  hint();
+}
