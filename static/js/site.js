@@ -86,3 +86,33 @@ if (tabs) {
   window.addEventListener("resize", hint);
   hint();
 }
+
+// Logged in, the unread count in the tabs follows new messages without a
+// reload: a small GET of the viewer's own count, only while the page is
+// shown. Pages that show more (the inbox) listen for "pushlab:messages".
+const countBadge = document.getElementById("messages-count");
+if (countBadge && document.body.dataset.loggedIn === "1") {
+  const inbox = document.getElementById("inbox");
+  // The inbox asks for the messages newer than the newest it shows.
+  let after = inbox ? Number(inbox.dataset.after || 0) : null;
+  repeatWhileShown(async () => {
+    let data;
+    try {
+      const response = await fetch(after === null ? "/api/messages/unread" : `/api/messages/unread?after=${after}`, {
+        credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store",
+      });
+      if (response.status === 401 || response.status === 403) return "stop"; // logged out meanwhile
+      if (!response.ok) return undefined;
+      data = await response.json();
+    } catch {
+      return undefined; // offline for a moment: try again at the next tick
+    }
+    const words = Object.assign(document.createElement("span"), { className: "visually-hidden", textContent: " unread" });
+    if (data.unread) countBadge.replaceChildren(String(data.unread), words);
+    else countBadge.replaceChildren();
+    countBadge.hidden = data.unread === 0;
+    if (after !== null && data.messages.length) after = data.messages[data.messages.length - 1].id;
+    window.dispatchEvent(new CustomEvent("pushlab:messages", { detail: data }));
+    return undefined;
+  }, inbox ? 2000 : 5000);
+}

@@ -18,7 +18,7 @@ def login(page, base, email, password=PASSWORD):
 def send_message(page, base: str, to: str, body: str) -> None:
     """Write to another user through the messages form, as a person would."""
     page.goto(base + "/messages")
-    page.get_by_label("To (their email)").fill(to)
+    page.get_by_label("To", exact=True).fill(to)
     page.get_by_label("Message").fill(body)
     page.get_by_role("button", name="Send message").click()
 
