@@ -232,3 +232,105 @@ def test_every_page_state(browser, live_server, live_app, width, height):
     assert "Pixel 8" in page.goto(base + "/devices").text()
     _simulated(page, base, console, width)
     context.close()
+
+
+CONTRAST = """(pair) => {
+    // WCAG relative luminance of a computed rgb()/rgba() colour
+    const lum = (css) => {
+        const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [a, b] = pair.map(lum).sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def _background(page, selector: str) -> str:
+    """The colour actually behind an element: the first opaque background up the tree."""
+    return page.evaluate(
+        """(selector) => {
+            for (let e = document.querySelector(selector); e; e = e.parentElement) {
+                const c = getComputedStyle(e).backgroundColor;
+                if (!/rgba\\(.*, 0\\)$/.test(c) && c !== "transparent") return c;
+            }
+            return "rgb(255, 255, 255)";
+        }""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_page_frame(browser, live_server, live_app, scheme, width):
+    """Skip link, 44 px header links, 3:1 control borders, the tabs' scroll hint,
+    and the colours of the scheme the system asks for."""
+    _users(live_app)
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    page = context.new_page()
+    base = live_server.url
+    page.goto(base + "/login")
+
+    # dark mode: a dark page with light text, and the other way round
+    page_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    text = page.evaluate("getComputedStyle(document.body).color")
+    dark = page.evaluate(CONTRAST, [page_bg, "rgb(0, 0, 0)"]) < 2
+    assert dark == (scheme == "dark"), page_bg
+    assert page.evaluate(CONTRAST, [page_bg, text]) >= 7
+    assert page.evaluate("getComputedStyle(document.documentElement).colorScheme") == "light dark"
+
+    # the first Tab reaches the skip link, shown; following it lands on the content
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # form controls: a border of 3:1 against what is behind them
+    for selector in ("#email", "#password", "#remember", "main button[type=submit]"):
+        border = page.evaluate(
+            f"getComputedStyle(document.querySelector('{selector}')).borderTopColor"
+        )
+        if selector == "#remember":  # a checkbox is drawn by the browser in the accent colour
+            border = page.evaluate(
+                "getComputedStyle(document.querySelector('#remember')).accentColor"
+            )
+        behind = _background(page, f"{selector}")
+        if "submit" in selector:  # the primary button stands on the card
+            behind = _background(page, ".card")
+        assert page.evaluate(CONTRAST, [border, behind]) >= 3, (selector, border, behind)
+
+    def header_heights():
+        return page.evaluate(
+            "() => [...document.querySelectorAll('.top a, .top button')]"
+            ".map(e => [e.textContent.trim(), e.getBoundingClientRect().height])"
+        )
+
+    anonymous = header_heights()
+    assert {name for name, _ in anonymous} >= {"Push Lab", "Log in", "Sign up"}
+    login(page, base, "alice@example.com")
+    expect(page.locator(".who .me")).to_have_text("alice@example.com")
+    logged_in = header_heights()
+    assert {name for name, _ in logged_in} >= {"alice@example.com", "Log out"}
+    for name, height in anonymous + logged_in:
+        assert height >= 44, (name, height)
+
+    # the tab row says it scrolls when it is wider than the screen, and only then
+    tabs = page.locator(".tabs")
+    scrolls = tabs.evaluate("t => t.scrollWidth > t.clientWidth")
+    assert scrolls == (width == 360)
+    right, left = page.locator(".tabs-more-right"), page.locator(".tabs-more-left")
+    if scrolls:
+        expect(right).to_be_visible()
+        expect(left).to_be_hidden()
+        tabs.evaluate("t => { t.scrollLeft = t.scrollWidth; }")
+        expect(left).to_be_visible()
+        expect(right).to_be_hidden()
+    else:
+        expect(right).to_be_hidden()
+        expect(left).to_be_hidden()
+    screenshot(page, f"frame-{width}-{scheme}")
+    context.close()
