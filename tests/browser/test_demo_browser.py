@@ -1,4 +1,4 @@
-""""Demo on this laptop": one button on the start page turns on the simulator,
+""" "Demo on this laptop": one button on the start page turns on the simulator,
 links its phone and sets the external id; then a push to me, and a second user
 in a private window writes a message."""
 
@@ -36,7 +36,9 @@ def test_demo_on_this_laptop(page, browser, live_server, live_app, standin):
     posts = []
     page.on(
         "request",
-        lambda r: posts.append((r.url, r.headers.get("x-csrftoken"))) if r.method == "POST" else None,
+        lambda r: posts.append((r.url, r.headers.get("x-csrftoken")))
+        if r.method == "POST"
+        else None,
     )
     page.get_by_role("button", name="Demo on this laptop").click()
 
