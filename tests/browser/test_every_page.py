@@ -128,7 +128,7 @@ def _users(live_app) -> None:
         create_user("bob@example.com", PASSWORD)
 
 
-def _forms_with_errors(page, base: str, console: list, width: int) -> None:
+def _forms_with_errors(page, base: str, console: list) -> None:
     """Login and sign-up with errors: each error is tied to its field."""
     page.goto(base + "/login")
     page.get_by_role("button", name="Log in").click()  # both fields empty
@@ -158,7 +158,7 @@ def _forms_with_errors(page, base: str, console: list, width: int) -> None:
     check_page(page, "signup-errors", console)
 
 
-def _error_pages(page, base: str, console: list, width: int) -> None:
+def _error_pages(page, base: str, console: list) -> None:
     """400 (an out-of-date security token) and 429 (too many failed logins)."""
     page.goto(base + "/login")
     page.evaluate("document.querySelector('input[name=csrf_token]').value = 'stale'")
@@ -179,14 +179,24 @@ def _error_pages(page, base: str, console: list, width: int) -> None:
     check_page(page, "error-429", console, 429)
 
 
-def _send_results(page, base: str, console: list, width: int) -> None:
+def _send_results(page, base: str, console: list, live_app) -> None:
+    """Sent (the stand-in answers), and not configured (the request shown)."""
     page.goto(base + "/send-to-me")
     page.get_by_role("button", name="Send the push").click()
-    expect(page.locator(".result")).to_be_visible()
+    expect(page.locator(".result .pill-sent")).to_be_visible()
     check_page(page, "user-send-result", console)
+    key = live_app.config["ONESIGNAL_API_KEY"]
+    live_app.config["ONESIGNAL_API_KEY"] = ""
+    try:
+        page.goto(base + "/send-to-me")
+        page.get_by_role("button", name="Send the push").click()
+        expect(page.locator(".result .pill-not_configured")).to_be_visible()
+        check_page(page, "user-send-result-not-configured", console)
+    finally:
+        live_app.config["ONESIGNAL_API_KEY"] = key
 
 
-def _simulated(page, base: str, console: list, width: int) -> None:
+def _simulated(page, base: str, console: list) -> None:
     page.goto(base + "/onesignal")
     page.get_by_role("button", name="Simulate the app").click()
     page.wait_for_load_state("load")
@@ -222,15 +232,15 @@ def test_every_page_state(browser, live_server, live_app, width, height):
 
     for path in ANONYMOUS:
         visit(page, base + path, f"anon-{_name(path)}", console)
-    _forms_with_errors(page, base, console, width)
-    _error_pages(page, base, console, width)
+    _forms_with_errors(page, base, console)
+    _error_pages(page, base, console)
 
     _fill_the_site(page, base)
-    _send_results(page, base, console, width)
+    _send_results(page, base, console, live_app)
     for path in LOGGED_IN:
         visit(page, base + path, f"user-{_name(path)}", console)
     assert "Pixel 8" in page.goto(base + "/devices").text()
-    _simulated(page, base, console, width)
+    _simulated(page, base, console)
     context.close()
 
 
