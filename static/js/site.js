@@ -116,3 +116,15 @@ if (countBadge && document.body.dataset.loggedIn === "1") {
     return undefined;
   }, inbox ? 2000 : 5000);
 }
+
+// A code block taller or wider than its box scrolls: make it reachable with
+// the keyboard (Tab, then the arrow keys), whichever page it is on.
+function focusableWhenScrolling() {
+  for (const block of document.querySelectorAll("pre")) {
+    const scrolls = block.scrollHeight > block.clientHeight + 1 || block.scrollWidth > block.clientWidth + 1;
+    if (scrolls && !block.hasAttribute("tabindex")) block.setAttribute("tabindex", "0");
+  }
+}
+focusableWhenScrolling();
+window.addEventListener("resize", focusableWhenScrolling);
+document.addEventListener("toggle", focusableWhenScrolling, true); // a <details> opened

@@ -344,3 +344,23 @@ def test_the_page_frame(browser, live_server, live_app, scheme, width):
         expect(left).to_be_hidden()
     screenshot(page, f"frame-{width}-{scheme}")
     context.close()
+
+
+def test_a_long_body_can_be_scrolled_with_the_keyboard(page, live_server, live_app):
+    """A capture whose body is taller than its box: the box takes focus, so
+    the keyboard can scroll it, and axe finds nothing."""
+    _users(live_app)
+    base = live_server.url
+    login(page, base, "alice@example.com")
+    expect(page.locator(".who .me")).to_have_text("alice@example.com")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "session")
+    body = {"platform": "ios", **{f"customData_{i}": "x" * 40 for i in range(200)}}
+    requests.post(base + "/register", json=body, cookies={"session": cookie["value"]}, timeout=10)
+    page.goto(base + "/inspector/1")
+    long_box = page.locator("#body-pretty")
+    assert long_box.evaluate("e => e.scrollHeight > e.clientHeight")
+    expect(long_box).to_have_attribute("tabindex", "0")
+    long_box.focus()
+    page.keyboard.press("PageDown")
+    assert long_box.evaluate("e => e.scrollTop") > 0
+    assert_accessible(page, "a capture with a long body")
