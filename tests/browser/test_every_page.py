@@ -362,5 +362,6 @@ def test_a_long_body_can_be_scrolled_with_the_keyboard(page, live_server, live_a
     expect(long_box).to_have_attribute("tabindex", "0")
     long_box.focus()
     page.keyboard.press("PageDown")
-    assert long_box.evaluate("e => e.scrollTop") > 0
+    # the key scrolls it (smoothly, so it is waited for)
+    page.wait_for_function("() => document.querySelector('#body-pretty').scrollTop > 0")
     assert_accessible(page, "a capture with a long body")
