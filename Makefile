@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MEDIAN_BRIDGE_VERSION := 2.21.0
+AXE_CORE_VERSION := 4.14.1
 
 .PHONY: run test lint format serve bench clean
 
@@ -20,11 +21,15 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(BIN)/flask
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The app family's own JavaScript bridge, for the browser tests; never committed.
-node_modules/median-js-bridge/package.json:
+# For the browser tests, never committed: the app family's own JavaScript
+# bridge, and axe-core, the accessibility checker run on every page. Both are
+# installed in one call: `--no-save` removes what a call does not name.
+NODE_PACKAGES := median-js-bridge@$(MEDIAN_BRIDGE_VERSION) axe-core@$(AXE_CORE_VERSION)
+
+node_modules/.pushlab-$(MEDIAN_BRIDGE_VERSION)-$(AXE_CORE_VERSION):
 	@if command -v npm >/dev/null 2>&1; then \
-	  npm install --no-save --no-audit --no-fund --silent median-js-bridge@$(MEDIAN_BRIDGE_VERSION); \
-	else echo "npm not found: the median-js-bridge browser tests will skip"; fi
+	  npm install --no-save --no-audit --no-fund --silent $(NODE_PACKAGES) && touch $@; \
+	else echo "npm not found: the median-js-bridge and axe-core browser tests will skip"; fi
 
 run: $(BIN)/flask
 	$(BIN)/flask --app wsgi db upgrade
@@ -42,7 +47,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(VENV)/.dev node_modules/median-js-bridge/package.json lint
+test: $(VENV)/.dev node_modules/.pushlab-$(MEDIAN_BRIDGE_VERSION)-$(AXE_CORE_VERSION) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev

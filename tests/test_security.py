@@ -76,6 +76,9 @@ MATRIX = [
     ("push.inbox", "GET", "/messages", {}, (302, 200, 200, 200)),
     ("push.inbox", "POST", "/messages", {"data": {}}, (302, 200, 200, 200)),
     ("push.message", "GET", "/messages/1", {}, (302, 200, 200, 404)),
+    # the viewer's own count, messages and correspondents (test_messages.py)
+    ("push.messages_news", "GET", "/api/messages/unread?after=0", {}, (401, 200, 200, 200)),
+    ("push.recipients", "GET", "/api/messages/recipients?q=b", {}, (401, 200, 200, 200)),
     ("push.orders", "GET", "/orders", {}, (302, 200, 200, 200)),
     ("push.orders", "POST", "/orders", {"data": {}}, (302, 302, 302, 302)),
     ("push.order_rows", "GET", "/orders/rows", {}, (302, 200, 200, 200)),

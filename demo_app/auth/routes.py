@@ -49,8 +49,9 @@ def login():
         user = authenticate(email, form.password.data)
         if user is None:
             limits.login_failed(address, email)
-            flash("Wrong email or password.", "error")
-            return render_template("auth/login.html", form=form), 200
+            # shown under the password, and tied to both fields (login.html)
+            form.password.errors.append("Wrong email or password.")
+            return render_template("auth/login.html", form=form, wrong=True), 200
         limits.login_succeeded(address, email)
         start_login(user, remember=form.remember.data)
         flash("You are logged in.", "success")

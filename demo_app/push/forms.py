@@ -26,5 +26,11 @@ class SendForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    recipient = EmailField("To (their email)", validators=[DataRequired(), Length(max=254)])
+    # Offered from a list of the people you have written with (datalist
+    # "recipient-options" and the buttons of inbox.html); someone new by their exact email.
+    recipient = EmailField(
+        "To",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"list": "recipient-options", "spellcheck": "false"},
+    )
     body = TextAreaField("Message", validators=[DataRequired(), Length(max=1000)])

@@ -107,6 +107,56 @@ def inbox(user_id: int) -> tuple[list[Message], list[Message]]:
     return received, sent
 
 
+def contacts(user_id: int, prefix: str = "", limit: int = 20) -> list[str]:
+    """Emails of the people `user_id` has exchanged messages with (either
+    way), the most recent first; only those starting with `prefix`.
+
+    The recipient picker lists these and nobody else: it must never show a
+    stranger which accounts the site has. Someone new is reached by typing
+    their exact email (send_message, throttled for misses)."""
+    other = sa.case((Message.sender_id == user_id, Message.recipient_id), else_=Message.sender_id)
+    latest = (
+        sa.select(other.label("user_id"), sa.func.max(Message.id).label("last"))
+        .where(sa.or_(Message.sender_id == user_id, Message.recipient_id == user_id))
+        .group_by(other)
+        .subquery()
+    )
+    query = (
+        sa.select(User.email)
+        .join(latest, latest.c.user_id == User.id)
+        .where(User.id != user_id)
+        .order_by(latest.c.last.desc())
+        .limit(limit)
+    )
+    prefix = prefix.strip().lower()
+    if prefix:
+        query = query.where(sa.func.lower(User.email).startswith(prefix, autoescape=True))
+    return list(db.session.scalars(query))
+
+
+def news(user_id: int, after: int | None, limit: int = 20) -> dict:
+    """What the live count and inbox need: the viewer's unread count and, when
+    `after` is given, the messages they received after that id (oldest first)."""
+    found = {"unread": unread_count(user_id), "messages": []}
+    if after is not None:
+        rows = db.session.scalars(
+            sa.select(Message).options(so.joinedload(Message.sender))
+            .where(Message.recipient_id == user_id, Message.id > after)
+            .order_by(Message.id).limit(limit)
+        ).all()  # fmt: skip
+        found["messages"] = [
+            {
+                "id": m.id,
+                "sender": m.sender.email,
+                "body": m.body[:80] + ("…" if len(m.body) > 80 else ""),
+                "created_at": m.created_at.strftime("%Y-%m-%d %H:%M") + " UTC",
+                "read": m.read_at is not None,
+            }
+            for m in rows
+        ]
+    return found
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())

@@ -170,8 +170,34 @@ def inbox():
     received, sent = messages.inbox(current_user.id)
     unread = messages.unread_count(current_user.id)
     return render_template(
-        "push/inbox.html", form=form, received=received, sent=sent, unread=unread
-    ), status
+        "push/inbox.html", form=form, received=received, sent=sent, unread=unread,
+        contacts=messages.contacts(current_user.id),
+    ), status  # fmt: skip
+
+
+def _private_json(**data):
+    """JSON about the viewer alone: never cached, by the browser or a proxy."""
+    response = jsonify(**data)
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+# Both are GETs that change nothing and answer JSON about the viewer only (a
+# page of another site cannot read the answer), so they need no CSRF token.
+@bp.get("/api/messages/unread")
+@login_required
+def messages_news():
+    """The unread count for the header, and the inbox's new messages after `after`."""
+    return _private_json(**messages.news(current_user.id, id_arg("after")))
+
+
+@bp.get("/api/messages/recipients")
+@login_required
+def recipients():
+    """People you have exchanged messages with whose email starts with `q`."""
+    prefix = request.args.get("q", "")[:254]
+    return _private_json(recipients=messages.contacts(current_user.id, prefix, limit=10))
 
 
 # messages.id is a 32-bit INTEGER on PostgreSQL (see ids.py)

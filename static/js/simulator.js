@@ -207,5 +207,18 @@ function install(settings) {
   }
 }
 
+// The start page's "Demo on this laptop": switch the simulator on (kept for
+// every page, like the OneSignal page's button) and install it at once, with
+// no reload. Answers the simulated library, or null inside a real app, where
+// nothing is simulated.
+export function startSimulator(wanted) {
+  if (nativeBridgePresent() || inAppUserAgent()) return null;
+  if (!simulatorActive()) {
+    setSimulator(wanted);
+    install(wanted);
+  }
+  return window.median;
+}
+
 const settings = simulatorSettings();
 if (settings && !nativeBridgePresent() && !inAppUserAgent()) install(settings);
