@@ -184,6 +184,9 @@ class Capture(db.Model):
     # request id from the JSON-lines log, so importing the log twice adds nothing
     log_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # the endpoint's custom reply as it was sent: status, content_type, body,
+    # delay_ms (and delay_skipped); None when the receiver answered itself
+    reply: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
     user: so.Mapped[User | None] = so.relationship()
     device: so.Mapped[Device | None] = so.relationship()
@@ -308,6 +311,12 @@ class Endpoint(db.Model):
     # the unguessable part of the URL; a capability, so it can be replaced
     token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    # A custom reply to the app's POSTs (reply_status None: the receiver's own
+    # JSON answer), so QA can see how the app handles a failing endpoint.
+    reply_status: so.Mapped[int | None]
+    reply_content_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    reply_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    reply_delay_ms: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     owner: so.Mapped[User] = so.relationship()
     members: so.Mapped[list[EndpointMember]] = so.relationship(

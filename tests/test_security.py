@@ -50,6 +50,11 @@ MATRIX = [
     ("endpoints.rename", "POST", "/endpoints/1/rename", {"data": {"name": "QA"}},
      (302, 302, 404, 404)),
     ("endpoints.new_url", "POST", "/endpoints/1/new-url", {"data": {}}, (302, 302, 404, 404)),
+    ("endpoints.reply", "POST", "/endpoints/1/reply",
+     {"data": {"status": "503", "content_type": "text/plain", "body": "down", "delay": "0"}},
+     (302, 302, 404, 404)),
+    ("endpoints.clear_reply", "POST", "/endpoints/1/reply/clear", {"data": {}},
+     (302, 302, 404, 404)),
     ("inspector.index", "GET", "/inspector", {}, (302, 200, 200, 200)),
     ("inspector.rows", "GET", "/inspector/rows?after=0", {}, (302, 200, 200, 200)),
     # Capture 1 is Alice's: Bob gets the same 404 as for a capture that does not exist.

@@ -1,6 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DecimalField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+# type/subtype and optional parameters: nothing that could end the header
+MIME_PART = r"[A-Za-z0-9!#$&^_.+-]+"
+MIME_RE = rf"^{MIME_PART}/{MIME_PART}(\s*;\s*[A-Za-z0-9_.-]+=[A-Za-z0-9_.\"-]+)*$"
 
 
 class EndpointForm(FlaskForm):
@@ -9,3 +13,32 @@ class EndpointForm(FlaskForm):
 
 class ShareForm(FlaskForm):
     email = EmailField("Teammate's email", validators=[DataRequired(), Length(max=254)])
+
+
+class ReplyForm(FlaskForm):
+    status = IntegerField(
+        "Status code",
+        validators=[
+            DataRequired("Give a status code from 200 to 599."),
+            NumberRange(200, 599, "A status code from 200 to 599."),
+        ],
+    )
+    content_type = StringField(
+        "Content type",
+        default="application/json",
+        validators=[
+            DataRequired("Give a content type, e.g. application/json."),
+            Length(max=100),
+            Regexp(MIME_RE, message="A type like text/plain or application/json; charset=utf-8."),
+        ],
+    )
+    body = TextAreaField("Body", validators=[Length(max=65536, message="At most 64 KiB.")])
+    delay = DecimalField(
+        "Delay (seconds)",
+        places=None,
+        validators=[Optional(), NumberRange(0, 10, "A delay from 0 to 10 seconds.")],
+    )
+
+
+class ClearReplyForm(FlaskForm):
+    """Back to the receiver's own answer (the form carries only its CSRF token)."""

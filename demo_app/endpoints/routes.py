@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from .. import throttle
 from ..links import site_url
 from . import bp, service
-from .forms import EndpointForm, ShareForm
+from .forms import ClearReplyForm, EndpointForm, ReplyForm, ShareForm
 
 SHARE_WINDOW = dt.timedelta(hours=1)
 SHARE_MISSES_PER_HOUR = 20
@@ -65,7 +65,7 @@ def decline(endpoint_id: int):
 
 @bp.get("/endpoints/<int(max=2147483647):endpoint_id>")
 @login_required
-def detail(endpoint_id: int):
+def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 200):
     endpoint = _mine_or_404(endpoint_id)
     return render_template(
         "endpoints/detail.html",
@@ -73,7 +73,21 @@ def detail(endpoint_id: int):
         url=receiver_url(endpoint),
         rename_form=EndpointForm(name=endpoint.name),
         share_form=ShareForm(),
+        reply_form=reply_form or _reply_form_of(endpoint),
         owner=endpoint.owner_id == current_user.id,
+    ), status
+
+
+def _reply_form_of(endpoint) -> ReplyForm:
+    if endpoint.reply_status is None:
+        return ReplyForm(formdata=None, status=503, delay=0,
+                         body='{"error": "maintenance"}')  # fmt: skip
+    return ReplyForm(
+        formdata=None,
+        status=endpoint.reply_status,
+        content_type=endpoint.reply_content_type,
+        body=endpoint.reply_body,
+        delay=endpoint.reply_delay_ms / 1000,
     )
 
 
@@ -94,6 +108,36 @@ def rename(endpoint_id: int):
             flash(str(error), "error")
     else:
         flash("Give the endpoint a name of up to 80 characters.", "error")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/reply")
+@login_required
+def reply(endpoint_id: int):
+    """Answer the app's POSTs with a reply of the owner's choosing."""
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        delay_ms = int(float(form.delay.data or 0) * 1000)
+        try:
+            service.set_reply(endpoint, form.status.data, form.content_type.data,
+                              form.body.data or "", delay_ms)  # fmt: skip
+        except service.EndpointError as error:
+            form.body.errors = [*form.body.errors, str(error)]
+        else:
+            flash(f"The app's POSTs to “{endpoint.name}” are now answered {form.status.data}.",
+                  "success")  # fmt: skip
+            return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+    return detail(endpoint.id, reply_form=form, status=400)
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/reply/clear")
+@login_required
+def clear_reply(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    if ClearReplyForm().validate_on_submit():
+        service.clear_reply(endpoint)
+        flash("The endpoint answers with the receiver's own JSON again.", "success")
     return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 

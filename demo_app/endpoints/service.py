@@ -76,6 +76,28 @@ def new_url(endpoint: Endpoint) -> None:
     db.session.commit()
 
 
+NO_BODY_STATUSES = (204, 205, 304)
+
+
+def set_reply(endpoint: Endpoint, status: int, content_type: str, body: str,
+              delay_ms: int) -> None:  # fmt: skip
+    """Answer the app's POSTs to `endpoint` with this reply from now on."""
+    if status in NO_BODY_STATUSES and body:
+        raise EndpointError(f"A {status} reply has no body: leave the body empty.")
+    endpoint.reply_status = status
+    endpoint.reply_content_type = content_type.strip()
+    endpoint.reply_body = body
+    endpoint.reply_delay_ms = delay_ms
+    db.session.commit()
+
+
+def clear_reply(endpoint: Endpoint) -> None:
+    """Back to the receiver's own JSON answer."""
+    endpoint.reply_status = endpoint.reply_content_type = endpoint.reply_body = None
+    endpoint.reply_delay_ms = 0
+    db.session.commit()
+
+
 def delete(endpoint: Endpoint) -> int:
     """Delete the endpoint and its captures. Returns how many captures went."""
     removed = delete_captures(Capture.endpoint_id == endpoint.id)

@@ -62,6 +62,7 @@ class Received:
     parsed: dict | list | None = None
     platform: str | None = None
     device_id: int | None = None
+    reply: dict | None = None  # the endpoint's custom reply, as sent
     # not stored as such
     result: ParseResult | None = None
     error: dict | None = None
@@ -84,7 +85,7 @@ CAPTURE_COLUMNS = (
     "log_key", "received_at", "method", "path", "label", "query_string", "remote_addr",
     "content_type", "headers", "cookies", "body", "body_size", "session_hash", "endpoint_id",
     "user_id", "search_text", "status", "http_status", "problems", "parsed", "platform",
-    "device_id",
+    "device_id", "reply",
 )  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from werkzeug.routing import Rule
 from ..extensions import csrf, db
 from ..links import site_url
 from ..models import Endpoint
-from . import bp
+from . import bp, replies
 from .capture import Received, read, understood
 from .store import append_to_log, prune
 from .writer import GroupCommit, Throttled
@@ -87,14 +87,22 @@ def receive(label: str | None = None, token: str | None = None) -> Response:
     user_id, email = (
         (current_user.id, current_user.email) if current_user.is_authenticated else (None, None)
     )
-    try:
-        with current_app.extensions["receiver.writer"].expecting() as save:
-            received = read(request, label, _endpoint_id(token), token, user_id)
+    endpoint = _endpoint(token)
+    with current_app.extensions["receiver.writer"].expecting() as save:
+        received = read(request, label, endpoint.id if endpoint else None, token, user_id)
+        reply = replies.choose(endpoint, received)
+        try:
             capture_id = save(received)
-    except Throttled as over:
-        return _throttled(received, over.retry_after)
+        except Throttled as over:
+            if reply:
+                reply.cancel()
+            return _throttled(received, over.retry_after)
     if capture_id is None:
+        if reply:
+            reply.cancel(received)
         return _logged_only(received)
+    if reply is not None:
+        return reply.send()
     if received.error is not None:
         response = _json({"capture_id": capture_id, **received.error}, received.http_status)
         if received.http_status == 405:
@@ -139,12 +147,15 @@ def _logged_only(received: Received) -> Response:
     return _json({"capture_id": None, **received.error, **kept}, received.http_status)
 
 
-def _endpoint_id(token: str | None) -> int | None:
-    """The id of the endpoint `token` names; None for the shared /register."""
+def _endpoint(token: str | None):
+    """The endpoint `token` names (id and custom reply); None for the shared
+    /register or an unknown token."""
     if token is None or not TOKEN_RE.match(token):
         return None
+    columns = (Endpoint.id, Endpoint.reply_status, Endpoint.reply_content_type,
+               Endpoint.reply_body, Endpoint.reply_delay_ms)  # fmt: skip
     try:
-        return db.session.scalar(sa.select(Endpoint.id).where(Endpoint.token == token))
+        return db.session.execute(sa.select(*columns).where(Endpoint.token == token)).first()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return None

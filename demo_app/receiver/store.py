@@ -29,7 +29,7 @@ from .masking import mask_cookies
 CAPTURE_FIELDS = (
     "received_at", "method", "path", "label", "query_string", "remote_addr", "content_type",
     "headers", "cookies", "body_size", "parsed", "platform", "status", "http_status",
-    "problems", "session_hash", "user_id", "endpoint_id", "log_key", "search_text",
+    "problems", "session_hash", "user_id", "endpoint_id", "log_key", "search_text", "reply",
 )  # fmt: skip
 
 
