@@ -133,6 +133,7 @@ def test_paging_and_tailing_a_search_match_the_scan(client, alice, app, monkeypa
     """Many matches, pages of 50 and small index chunks: the same ids in the
     same order as the scan, at every page and from every `after`."""
     monkeypatch.setattr(search, "CHUNKS", (3, 7))  # forces every path, the fallback too
+    monkeypatch.setattr(search, "CATCH_UP_MAX", 40)  # and an index that lags behind
     anonymous = app.test_client()
     for i in range(130):
         (client if i % 4 == 0 else anonymous).post("/register", json={"i": i, "w": "common"})
@@ -146,6 +147,28 @@ def test_paging_and_tailing_a_search_match_the_scan(client, alice, app, monkeypa
     assert _shown(page) == list(range(130, 80, -1))
     older = client.get("/inspector?q=common&before=81").get_data(as_text=True)
     assert _shown(older) == list(range(80, 30, -1))
+
+
+def test_a_burst_is_indexed_a_bounded_part_per_search(client, alice, app, monkeypatch):
+    """A search indexes at most CATCH_UP_MAX captures; those above the index
+    are scanned, so every search is still complete."""
+    monkeypatch.setattr(search, "CATCH_UP_MAX", 2)
+    for i in range(7):
+        client.post("/register", json={"burst": f"wave-{i}"})
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+
+    def mark():
+        with app.app_context(), db.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT last_id FROM captures_fts_state").scalar()
+
+    for indexed in (2, 4, 6, 7, 7):
+        assert _found(client, "wave-") == list(range(1, 8))
+        if sqlite:
+            assert mark() == indexed  # two more each search, the rest scanned
+    assert _shown(client.get("/inspector?q=wave-").get_data(as_text=True)) == list(range(7, 0, -1))
+    assert _found(client, "wave-3") == [4] and _found(client, "wave-", after=5) == [6, 7]
+    _index_is_sound(app)
 
 
 def test_the_receiver_never_writes_to_the_index(client, alice, app):

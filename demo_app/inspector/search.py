@@ -35,6 +35,9 @@ from ..extensions import db
 from ..models import Capture
 
 CHUNKS = (256, 4096, 16384)
+# The most captures one search indexes; any more are scanned until later
+# searches have indexed them, so no search waits long after a burst.
+CATCH_UP_MAX = 50_000
 MIN_CHARS = 3
 
 _fts = sa.table("captures_fts", sa.column("rowid"))
@@ -53,10 +56,12 @@ def uses_index(q: str) -> bool:
     return db.engine.dialect.name == "sqlite" and len(q) >= MIN_CHARS and "\x00" not in q
 
 
-def catch_up() -> int:
-    """Index the captures above the index's high-water mark (SQLite). One
-    write transaction: the INSERT takes the write lock before it reads, so no
-    capture can arrive between it and the new mark. Returns how many rows."""
+def catch_up(most: int | None = None) -> int:
+    """Index up to `most` captures above the index's high-water mark (SQLite),
+    oldest first. One write transaction: the INSERT takes the write lock
+    before it reads, so no capture can arrive between it and the new mark.
+    Returns how many rows were indexed."""
+    most = CATCH_UP_MAX if most is None else most
     with db.engine.begin() as conn:
         behind = conn.exec_driver_sql(
             "SELECT (SELECT coalesce(max(id), 0) FROM captures)"
@@ -67,11 +72,20 @@ def catch_up() -> int:
         added = conn.exec_driver_sql(
             "INSERT INTO captures_fts (rowid, search_text) SELECT id, search_text"
             " FROM captures WHERE id > (SELECT last_id FROM captures_fts_state)"
+            " ORDER BY id LIMIT ?",
+            (most,),
         ).rowcount
         conn.exec_driver_sql(
-            "UPDATE captures_fts_state SET last_id = (SELECT coalesce(max(id), 0) FROM captures)"
+            "UPDATE captures_fts_state SET last_id = (SELECT max(id) FROM ("
+            " SELECT id FROM captures WHERE id > (SELECT last_id FROM captures_fts_state)"
+            " ORDER BY id LIMIT ?))",
+            (most,),
         )
     return added
+
+
+def _mark() -> int:
+    return db.session.execute(sa.text("SELECT last_id FROM captures_fts_state")).scalar() or 0
 
 
 def _phrase(q: str) -> str:
@@ -94,9 +108,29 @@ def matching_ids(
         return run([text])
     try:
         catch_up()
+        mark = _mark()
     except sa.exc.SQLAlchemyError as error:  # locked for 30 s, say: scan as before
         current_app.logger.warning("search index not brought up to date: %s", error)
+        db.session.rollback()
         return run([text])
+    # Captures above the mark (more than one catch-up's worth arrived at
+    # once) are not indexed yet: they are scanned. Newest first they come
+    # first; oldest first, last. The index is asked only up to the mark read
+    # here (another search may raise it meanwhile).
+    tail = run([text, Capture.id > mark])
+    if descending and len(tail) >= limit:
+        return tail
+    if not descending and above is not None and above >= mark:
+        return tail
+    below = mark + 1 if below is None else min(below, mark + 1)
+    wanted = limit - len(tail) if descending else limit
+    indexed = _from_index(q, run, descending, wanted, below, above, text)
+    return (tail + indexed if descending else indexed + tail)[:limit]
+
+
+def _from_index(q, run, descending, limit, below: int, above, text) -> list[int]:
+    """Matches among the indexed captures, under `below` (at most the mark
+    plus one) and over `above`, in id order."""
     found: list[int] = []
     match = sa.text("captures_fts MATCH :phrase").bindparams(phrase=_phrase(q))
     for size in CHUNKS:
@@ -117,6 +151,6 @@ def matching_ids(
                 above = chunk[-1]
         if len(chunk) < size:
             return found  # every indexed candidate seen
-    # Common overall, rare for this viewer: scan on below the last chunk.
-    bounds = [Capture.id < below] if descending else [Capture.id > above]
+    # Common overall, rare for this viewer: scan on beyond the last chunk.
+    bounds = [Capture.id < below] + ([Capture.id > above] if above is not None else [])
     return (found + run([text, *bounds]))[:limit]
