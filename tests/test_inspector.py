@@ -450,6 +450,8 @@ def test_side_pane_and_detail_page_with_the_list(client, alice, app):
     assert '<h1 id="capture-heading">Capture #2' in page
     assert _row_ids(page) == [3, 1]
     assert 'href="/inspector/3?label=b"' in page  # rows keep the list's filters
+    live = client.get("/inspector/rows?after=0&label=b").get_data(as_text=True)
+    assert 'href="/inspector/3?label=b"' in live
 
 
 def _row_ids(page: str) -> list[int]:

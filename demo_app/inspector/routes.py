@@ -118,7 +118,9 @@ def rows():
     filters = _filters()
     after = _int_arg("after", 0)
     found = tail(filters, _access(), after, PAGE_SIZE)
-    html = render_template("inspector/_rows.html", rows=list(reversed(found)))
+    html = render_template(
+        "inspector/_rows.html", rows=list(reversed(found)), list_args=filters.as_args()
+    )
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["X-Newest-Id"] = str(found[-1].id if found else after)
     response.headers["Cache-Control"] = "no-store"
