@@ -148,15 +148,17 @@ def test_wide_screen_shows_a_dozen_rows_and_opens_captures_beside_the_list(
     page.goto(live_server.url + "/inspector")
     assert _visible_rows(page) >= 12
     screenshot(page, "inspector-1280")
-    list_box = page.locator(".capture-list").bounding_box()
     row = page.locator('li.capture[data-id="4"] a.cap-link')
     row.click()
     heading = page.locator("#capture-pane").get_by_role("heading", name="Capture #4")
     expect(heading).to_be_visible()
-    # side by side: the detail is right of the list, and the list stayed
+    # side by side: the detail is right of the list, level with it, and the list stayed
+    list_box = page.locator(".capture-list").bounding_box()
     pane_box = page.locator("#capture-pane").bounding_box()
     assert pane_box["x"] >= list_box["x"] + list_box["width"] - 1
-    assert abs(pane_box["y"] - list_box["y"]) < 50
+    assert pane_box["y"] < list_box["y"] + list_box["height"]
+    assert list_box["y"] < pane_box["y"] + pane_box["height"]
+    assert row.is_visible() and heading.is_visible()
     assert page.url == live_server.url + "/inspector/4"
     assert page.locator("li.capture").count() == 20
     assert row.get_attribute("aria-current") == "true"
