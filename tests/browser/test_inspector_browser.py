@@ -249,9 +249,13 @@ def test_warning_status_is_amber_and_filterable(page, live_server, qa):
     assert amber == "rgb(154, 97, 0)" and amber != ok  # --warn
     page.get_by_text("Filters").click()
     page.get_by_label("Status").select_option("warning")
-    page.get_by_role("button", name="Filter").click()
-    ids = [row.get_attribute("data-id") for row in page.locator("li.capture").all()]
-    assert ids == ["3", "2"]
+    page.get_by_role("button", name="Filter", exact=True).click()
+    expect(page).to_have_url(
+        live_server.url + "/inspector?q=&status=warning&platform=&label=&user=&path="
+    )
+    rows = page.locator("li.capture")
+    expect(rows).to_have_count(2)
+    assert [row.get_attribute("data-id") for row in rows.all()] == ["3", "2"]
     assert page.errors == []
 
 
