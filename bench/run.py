@@ -5,12 +5,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import contention, push, receiver  # noqa: E402
+from bench import contention, push, receiver, search  # noqa: E402
 
 BENCHES = [
     ("receiver and inspector", receiver.main),
     ("SQLite write contention", contention.main),
     ("send to me", push.main),
+    ("inspector search", search.main),
 ]
 
 if __name__ == "__main__":

@@ -164,7 +164,8 @@ class Capture(db.Model):
     # the JSON document or form fields when the body parsed, else null
     parsed: so.Mapped[dict | list | None] = so.mapped_column(sa.JSON)
     platform: so.Mapped[str | None] = so.mapped_column(sa.String(32))
-    # "ok", "parse_error" or "too_large"
+    # "ok", "warning" (answered 200, with problems), "parse_error",
+    # "too_large" or "rejected"
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="ok")
     http_status: so.Mapped[int] = so.mapped_column(default=200)
     problems: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
@@ -191,6 +192,75 @@ class Capture(db.Model):
     user: so.Mapped[User | None] = so.relationship()
     device: so.Mapped[Device | None] = so.relationship()
     endpoint: so.Mapped[Endpoint | None] = so.relationship()
+
+
+# The text search's index (see demo_app/inspector/search.py). Not ORM tables:
+# made with the captures table by these hooks (db.create_all) and by migration
+# 0009, so tests and migrated databases have the same objects.
+#
+# SQLite: an FTS5 trigram table over captures.search_text (external content,
+# so the text is not stored twice). The receiver never writes to it: a search
+# first indexes the captures above captures_fts_state.last_id, in one INSERT
+# ... SELECT, then queries. A trigger removes deleted captures (retention,
+# admins, an endpoint's deletion) and keeps last_id at or under the highest
+# id, since SQLite may hand a deleted top id out again.
+SQLITE_SEARCH_INDEX = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS captures_fts USING fts5("
+    "search_text, content='captures', content_rowid='id', tokenize='trigram')",
+    "CREATE TABLE IF NOT EXISTS captures_fts_state (last_id INTEGER NOT NULL)",
+    "INSERT INTO captures_fts_state (last_id) SELECT 0 "
+    "WHERE NOT EXISTS (SELECT 1 FROM captures_fts_state)",
+    """CREATE TRIGGER IF NOT EXISTS captures_fts_delete AFTER DELETE ON captures BEGIN
+  INSERT INTO captures_fts (captures_fts, rowid, search_text)
+    SELECT 'delete', old.id, old.search_text
+    WHERE old.id <= (SELECT last_id FROM captures_fts_state);
+  UPDATE captures_fts_state SET last_id = (SELECT coalesce(max(id), 0) FROM captures)
+    WHERE last_id > (SELECT coalesce(max(id), 0) FROM captures);
+END""",
+)
+SQLITE_SEARCH_INDEX_DROP = (
+    "DROP TRIGGER IF EXISTS captures_fts_delete",
+    "DROP TABLE IF EXISTS captures_fts",
+    "DROP TABLE IF EXISTS captures_fts_state",
+)
+# PostgreSQL: a GIN trigram index, which PostgreSQL keeps in step by itself
+# (GIN's pending list makes an insert's share small).
+POSTGRES_SEARCH_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+POSTGRES_SEARCH_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_captures_search_trgm ON captures "
+    "USING gin (search_text gin_trgm_ops)"
+)
+# Names the schema comparison (Alembic autogenerate, the migration test)
+# leaves alone: they are not described by the ORM tables above.
+SEARCH_INDEX_NAMES = ("captures_fts", "ix_captures_search_trgm")
+
+
+def is_search_index(name: str | None) -> bool:
+    return bool(name) and name.startswith(SEARCH_INDEX_NAMES)
+
+
+def _create_search_index(target, connection, **_kw) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_INDEX:
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(POSTGRES_SEARCH_INDEX)
+
+
+def _before_captures(target, connection, **_kw) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(POSTGRES_SEARCH_EXTENSION)
+
+
+def _drop_search_index(target, connection, **_kw) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_INDEX_DROP:
+            connection.exec_driver_sql(statement)
+
+
+sa.event.listen(Capture.__table__, "before_create", _before_captures)
+sa.event.listen(Capture.__table__, "after_create", _create_search_index)
+sa.event.listen(Capture.__table__, "before_drop", _drop_search_index)
 
 
 class PushLog(db.Model):

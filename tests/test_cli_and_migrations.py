@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from demo_app.extensions import db
-from demo_app.models import User
+from demo_app.models import User, is_search_index
 
 from .conftest import empty_database, make_app
 
@@ -73,8 +73,14 @@ def test_migrations_match_models(app):
         empty_database()
         upgrade()
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={"include_name": _not_search_index})
+            diff = compare_metadata(context, db.metadata)
         assert diff == []
+
+
+def _not_search_index(name, type_, parent_names) -> bool:
+    # made by hand (demo_app/models.py, migration 0009), as migrations/env.py says
+    return not is_search_index(name)
 
 
 def test_make_app_on_fresh_instance_folder(tmp_path):

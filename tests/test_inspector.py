@@ -330,3 +330,137 @@ def test_compare_text_bodies_line_by_line_and_masks_secrets(client, alice):
     html = client.get("/inspector/compare?a=1&b=2").get_data(as_text=True)
     assert '<span class="del">-two</span>' in html and '<span class="add">+2</span>' in html
     assert "top-secret-token" not in html and "Bearer [masked]" in html
+
+
+def test_warning_status_for_200_answers_with_problems(client, alice, app):
+    """A payload the receiver took (200) but that has problems is "warning",
+    everywhere a status is shown, filtered or exported; harmless notes (every
+    iOS POST's subscribed flag) leave it "ok"."""
+    ok = client.post("/register", json=IOS_PAYLOAD)
+    assert ok.status_code == 200 and ok.json["status"] == "ok" and ok.json["warnings"]
+    bad_id = {**IOS_PAYLOAD, "oneSignalUserId": "not-a-uuid"}
+    warned = client.post("/register", json=bad_id)
+    assert warned.status_code == 200 and warned.json["status"] == "warning"
+    assert any("no device was recorded" in w for w in warned.json["warnings"])
+    plain = client.post("/register", json={"hello": 1})
+    assert plain.status_code == 200 and plain.json["status"] == "warning"
+    broken = client.post("/register", data=b"{oops", content_type="application/json")
+    assert broken.status_code == 400
+    found = {c["id"]: c["status"] for c in client.get("/api/captures").json["captures"]}
+    assert found == {1: "ok", 2: "warning", 3: "warning", 4: "parse_error"}
+    listed = client.get("/api/captures?status=warning").json["captures"]
+    assert [c["id"] for c in listed] == [2, 3]
+    page = client.get("/inspector?status=warning").get_data(as_text=True)
+    assert 'class="pill pill-warning">warning · 200' in page
+    assert 'data-id="1"' not in page and 'data-id="4"' not in page
+    assert '<option value="warning" selected>' in page
+    har = client.get("/api/captures.har?status=warning").json["log"]["entries"]
+    assert [(e["_captureId"], e["_status"], e["response"]["status"]) for e in har] == [
+        (2, "warning", 200),
+        (3, "warning", 200),
+    ]
+    ndjson = client.get("/api/captures.ndjson?status=warning").get_data(as_text=True)
+    assert [json.loads(line)["status"] for line in ndjson.splitlines()] == ["warning", "warning"]
+    detail = client.get("/inspector/2").get_data(as_text=True)
+    assert "warning · answered 200" in detail and "What looks wrong" in detail
+    # the harmless note is shown as a note, not as something wrong
+    first = client.get("/inspector/1").get_data(as_text=True)
+    assert "Notes" in first and "What looks wrong" not in first
+    assert client.get("/api/captures?status=nonsense").status_code == 400
+
+
+def test_query_string_and_form_bodies_as_tables(client, alice):
+    client.post("/register?build=41&flag&build=42", data={"user": "ann", "step": "login"})
+    page = client.get("/inspector/1").get_data(as_text=True)
+    query = page[
+        page.index('id="query-table"') : page.index("</table>", page.index('id="query-table"'))
+    ]
+    rows = re.findall(r'<tr><td class="mono">(.*?)</td><td class="mono">(.*?)</td></tr>', query)
+    assert rows == [("build", "41"), ("flag", ""), ("build", "42")]
+    form = page[page.index('id="form-table"') :]
+    assert re.findall(r'<tr><td class="mono">(.*?)</td><td class="mono">(.*?)</td></tr>', form)[
+        :2
+    ] == [
+        ("user", "ann"),
+        ("step", "login"),
+    ]
+    assert 'id="body-pretty"' not in page and "<summary>JSON</summary>" not in page
+    # a JSON body that happens to look like the stored form stays JSON
+    client.post("/register", json={"form": {"user": ["ann"]}})
+    page = client.get("/inspector/2").get_data(as_text=True)
+    assert 'id="form-table"' not in page and 'id="body-pretty"' in page
+    assert 'id="query-table"' not in page  # no query string, no table
+
+
+def test_times_are_relative_with_the_exact_utc_time(client, alice, app):
+    import datetime as dt
+
+    from demo_app.inspector.views import ago
+
+    now = dt.datetime(2026, 12, 1, 12, 0, 0)
+    assert ago(now, now) == "just now"
+    assert ago(now - dt.timedelta(seconds=5), now) == "5 s ago"
+    assert ago(now - dt.timedelta(minutes=3, seconds=5), now) == "3 min ago"
+    assert ago(now - dt.timedelta(hours=2), now) == "2 h ago"
+    assert ago(now - dt.timedelta(days=4, hours=1), now) == "4 d ago"
+    assert ago(now + dt.timedelta(seconds=3), now) == "just now"  # clocks apart
+    client.post("/register", json={"n": 1})
+    with app.app_context():
+        received = db.session.get(Capture, 1).received_at
+    exact = received.strftime("%Y-%m-%d %H:%M:%S UTC")
+    for url in ("/inspector", "/inspector/1", "/inspector/rows?after=0"):
+        page = client.get(url).get_data(as_text=True)
+        match = re.search(
+            r'<time [^>]*datetime="([^"]+)" title="([^"]+)"[^>]*>([^<]+)</time>', page
+        )
+        assert match, url
+        assert match.group(1) == received.isoformat() + "Z" and match.group(2) == exact
+        assert match.group(3).endswith("ago") or match.group(3) == "just now"
+
+
+def test_compare_two_ticked_rows(client, alice, app):
+    client.post("/register", json={"n": 1})
+    client.post("/register", json={"n": 2})
+    app.test_client().post("/register", json={"n": 3})  # anonymous: admins only
+    page = client.get("/inspector").get_data(as_text=True)
+    assert 'form="compare-form" aria-label="Tick #1 to compare"' in page
+    assert 'id="compare-form" method="get" action="/inspector/compare"' in page
+    # the older one is "from", whatever order they were ticked in
+    compared = client.get("/inspector/compare?pick=2&pick=1").get_data(as_text=True)
+    assert "From #1 to #2" in compared
+    assert client.get("/inspector/compare?pick=1").status_code == 400
+    assert client.get("/inspector/compare?pick=1&pick=2&pick=2").status_code == 400
+    assert client.get("/inspector/compare?pick=1&pick=x").status_code == 400
+    assert client.get("/inspector/compare?pick=1&pick=3").status_code == 404  # not hers
+    assert client.get("/inspector/compare?pick=1&pick=99999999999999999999").status_code == 400
+
+
+def test_side_pane_and_detail_page_with_the_list(client, alice, app):
+    for i in range(3):
+        client.post("/register/" + ("a" if i % 2 else "b"), json={"n": i})
+    app.test_client().post("/register", json={"n": 9})  # #4, admins only
+    pane = client.get("/inspector/2/pane")
+    html = pane.get_data(as_text=True)
+    assert pane.status_code == 200 and pane.headers["Cache-Control"] == "no-store"
+    assert '<h2 id="capture-heading">Capture #2' in html and "<html" not in html
+    assert client.get("/inspector/4/pane").status_code == 404  # same 404 as none
+    assert client.get("/inspector/99/pane").status_code == 404
+    # the capture's own page holds the list too, under the same filters
+    page = client.get("/inspector/2?label=b").get_data(as_text=True)
+    assert '<h1 id="capture-heading">Capture #2' in page
+    assert _row_ids(page) == [3, 1]
+    assert 'href="/inspector/3?label=b"' in page  # rows keep the list's filters
+    live = client.get("/inspector/rows?after=0&label=b").get_data(as_text=True)
+    assert 'href="/inspector/3?label=b"' in live
+
+
+def _row_ids(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li class="capture" data-id="(\d+)"', page)]
+
+
+def test_receiver_page_links_the_sample_to_its_capture(client, alice):
+    page = client.get("/receiver").get_data(as_text=True)
+    assert (
+        'id="sample-capture"' in page
+        and "hidden" in page[page.index('id="sample-capture"') :][:200]
+    )

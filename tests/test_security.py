@@ -59,6 +59,8 @@ MATRIX = [
     ("inspector.rows", "GET", "/inspector/rows?after=0", {}, (302, 200, 200, 200)),
     # Capture 1 is Alice's: Bob gets the same 404 as for a capture that does not exist.
     ("inspector.detail", "GET", "/inspector/1", {}, (302, 200, 404, 200)),
+    ("inspector.pane", "GET", "/inspector/1/pane", {}, (302, 200, 404, 200)),
+    ("inspector.compare_page", "GET", "/inspector/compare?pick=1&pick=3", {}, (302, 200, 404, 200)),
     ("inspector.download_body", "GET", "/inspector/1/body", {}, (302, 200, 404, 200)),
     ("inspector.download_har", "GET", "/inspector/1/har", {}, (302, 200, 404, 200)),
     ("inspector.compare_page", "GET", "/inspector/compare?a=1&b=1", {}, (302, 200, 404, 200)),

@@ -2,8 +2,8 @@
 
 Pages are cut by id (`id < before`, newest first; `id > after`, oldest first
 for tailing), never by OFFSET, so a page costs the same however many captures
-are stored. Filters use the (column, id) indexes on captures; only the text
-search has to look at rows one by one.
+are stored. Filters use the (column, id) indexes on captures; the text search
+uses a full-text index (see search.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from ..accounts import normalise_email
 from ..endpoints.service import Access
 from ..extensions import db
 from ..models import Capture, User
+from . import search
 
-STATUSES = ("ok", "parse_error", "too_large", "rejected")
+STATUSES = ("ok", "warning", "parse_error", "too_large", "rejected")
 PLATFORMS = ("ios", "android")
 MAX_LIMIT = 500
 
@@ -49,12 +50,11 @@ class Filters:
         return bool(self.as_args())
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+_escape_like = search._escape_like
 
 
 def _conditions(filters: Filters) -> list:
-    """The WHERE clauses the filters ask for."""
+    """The WHERE clauses the filters ask for, but the text search (_ids)."""
     where = []
     if filters.label:
         where.append(Capture.label == filters.label)
@@ -78,13 +78,35 @@ def _conditions(filters: Filters) -> list:
         where.append(Capture.path.like(_escape_like(filters.path) + "%", escape="\\"))
     if filters.status:
         where.append(Capture.status == filters.status)
-    if filters.q:
-        pattern = "%" + _escape_like(filters.q.lower()) + "%"
-        where.append(Capture.search_text.like(pattern, escape="\\"))
     return where
 
 
-def _ids(access: Access, where: list, descending: bool, limit: int) -> list[int]:
+def _ids(
+    access: Access,
+    where: list,
+    descending: bool,
+    limit: int,
+    q: str = "",
+    below: int | None = None,
+    above: int | None = None,
+) -> list[int]:
+    """The first `limit` ids the viewer may see that match `where` and hold
+    the text `q`, in id order, between the id bounds `below` and `above`."""
+    bounds = [Capture.id < below] if below is not None else []
+    bounds += [Capture.id > above] if above is not None else []
+    if not q:
+        return _scoped_ids(access, [*where, *bounds], descending, limit)
+    return search.matching_ids(
+        q,
+        lambda extra: _scoped_ids(access, [*where, *bounds, *extra], descending, limit),
+        descending,
+        limit,
+        below,
+        above,
+    )
+
+
+def _scoped_ids(access: Access, where: list, descending: bool, limit: int) -> list[int]:
     """The first `limit` ids the viewer may see that match `where`, in id order.
 
     One query per visibility scope (see `Access.scopes`), merged here: each is
@@ -122,15 +144,13 @@ def newest_first(
 ) -> tuple[list[Capture], int | None]:
     """One page, newest first, and the id to ask for the next (older) page."""
     where = _conditions(filters)
-    if before:
-        where.append(Capture.id < before)
-    ids = _ids(access, where, True, limit + 1)
+    ids = _ids(access, where, True, limit + 1, filters.q, below=before or None)
     older = ids[limit - 1] if len(ids) > limit else None
     return _load(ids[:limit]), older
 
 
 def oldest_first_after(filters: Filters, access: Access, after: int, limit: int) -> list[Capture]:
-    return _load(_ids(access, [*_conditions(filters), Capture.id > after], False, limit))
+    return _load(_ids(access, _conditions(filters), False, limit, filters.q, above=after))
 
 
 def neighbour(access: Access, capture_id: int, newer: bool, *where) -> int | None:

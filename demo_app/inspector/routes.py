@@ -42,10 +42,12 @@ from .views import (
     can_see_secrets,
     compare,
     curl_command,
+    form_view,
     gonative_view,
     har_entry,
     hexdump,
     pretty_json,
+    query_pairs,
     shown_cookies,
     shown_headers,
     to_api,
@@ -83,27 +85,30 @@ def _filters() -> Filters:
     return filters
 
 
+def _list_context(filters: Filters, before: int | None) -> dict:
+    """What the capture list (and its filters) needs, on the list and detail pages."""
+    rows, older = newest_first(filters, _access(), before, PAGE_SIZE)
+    return {
+        "rows": rows,
+        "older": older,
+        "before": before,
+        "filters": filters,
+        "statuses": STATUSES,
+        "platforms": PLATFORMS,
+        "labels": labels_in_use(_access()),
+        "endpoints": endpoints_of(current_user.id),
+        "newest_id": rows[0].id if rows else _int_arg("after", 0),
+        "max_count": current_app.config["CAPTURE_MAX_COUNT"],
+        "max_days": current_app.config["CAPTURE_MAX_DAYS"],
+        "max_bytes": current_app.config["REGISTER_MAX_BYTES"],
+    }
+
+
 @bp.get("/inspector")
 @login_required
 def index():
-    filters = _filters()
-    before = _int_arg("before")
-    rows, older = newest_first(filters, _access(), before, PAGE_SIZE)
-    return render_template(
-        "inspector/index.html",
-        rows=rows,
-        older=older,
-        before=before,
-        filters=filters,
-        statuses=STATUSES,
-        platforms=PLATFORMS,
-        labels=labels_in_use(_access()),
-        endpoints=endpoints_of(current_user.id),
-        newest_id=rows[0].id if rows else _int_arg("after", 0),
-        max_count=current_app.config["CAPTURE_MAX_COUNT"],
-        max_days=current_app.config["CAPTURE_MAX_DAYS"],
-        max_bytes=current_app.config["REGISTER_MAX_BYTES"],
-    )
+    context = _list_context(_filters(), _int_arg("before"))
+    return render_template("inspector/index.html", capture=None, **context)
 
 
 @bp.get("/inspector/rows")
@@ -113,7 +118,9 @@ def rows():
     filters = _filters()
     after = _int_arg("after", 0)
     found = tail(filters, _access(), after, PAGE_SIZE)
-    html = render_template("inspector/_rows.html", rows=list(reversed(found)))
+    html = render_template(
+        "inspector/_rows.html", rows=list(reversed(found)), list_args=filters.as_args()
+    )
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["X-Newest-Id"] = str(found[-1].id if found else after)
     response.headers["Cache-Control"] = "no-store"
@@ -129,11 +136,9 @@ def _capture_or_404(capture_id: int) -> Capture:
     return capture
 
 
-@bp.get("/inspector/<int:capture_id>")
-@login_required
-def detail(capture_id: int):
-    capture = _capture_or_404(capture_id)
+def _detail_context(capture: Capture) -> dict:
     access = _access()
+    capture_id = capture.id
     newer = neighbour(access, capture_id, True)
     older = neighbour(access, capture_id, False)
     same_source = (
@@ -144,21 +149,43 @@ def detail(capture_id: int):
         else Capture.label == capture.label
     )
     same_label = neighbour(access, capture_id, False, same_source)
-    return render_template(
-        "inspector/detail.html",
-        capture=capture,
-        headers=shown_headers(capture, current_user),
-        cookies=shown_cookies(capture, current_user),
-        own=can_see_secrets(capture, current_user),
-        text=body_text(capture),
-        pretty=pretty_json(capture),
-        hexdump=hexdump(capture.body) if capture.body else "",
-        gonative=gonative_view(capture),
-        curl=curl_command(capture, current_user),
-        newer=newer,
-        older=older,
-        compare_with=same_label or older,
-    )
+    return {
+        "capture": capture,
+        "headers": shown_headers(capture, current_user),
+        "cookies": shown_cookies(capture, current_user),
+        "own": can_see_secrets(capture, current_user),
+        "text": body_text(capture),
+        "form": form_view(capture),
+        "query": query_pairs(capture),
+        "pretty": None if form_view(capture) else pretty_json(capture),
+        "hexdump": hexdump(capture.body) if capture.body else "",
+        "gonative": gonative_view(capture),
+        "curl": curl_command(capture, current_user),
+        "newer": newer,
+        "older_capture": older,
+        "compare_with": same_label or older,
+    }
+
+
+@bp.get("/inspector/<int:capture_id>")
+@login_required
+def detail(capture_id: int):
+    """One capture in full; from about 1024 px wide, beside the list (the
+    filters in the query string apply to that list)."""
+    capture = _capture_or_404(capture_id)
+    context = {**_list_context(_filters(), None), **_detail_context(capture)}
+    return render_template("inspector/detail.html", **context)
+
+
+@bp.get("/inspector/<int:capture_id>/pane")
+@login_required
+def pane(capture_id: int):
+    """The capture's detail alone, for the list's side pane (inspector.js)."""
+    capture = _capture_or_404(capture_id)
+    html = render_template("inspector/_detail.html", level=2, **_detail_context(capture))
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/inspector/compare")
@@ -167,6 +194,14 @@ def compare_page():
     """What changed between two captures: say, the same app before and after a
     plugin upgrade, or a user whose device did not link and one whose did."""
     a_id, b_id = _int_arg("a"), _int_arg("b")
+    picked = request.args.getlist("pick")
+    if a_id is None and b_id is None and picked:
+        # two rows ticked in the list: the older one first
+        if len(picked) != 2 or not all(p.isdigit() and len(p) <= 20 for p in picked):
+            abort(400, "Tick exactly two captures in the list to compare them.")
+        a_id, b_id = sorted(int(p) for p in picked)
+        if b_id > MAX_ID:
+            out_of_range("pick")
     if a_id is None or b_id is None:
         abort(400, "Name two captures to compare: /inspector/compare?a=<id>&b=<id>.")
     a, b = _capture_or_404(a_id), _capture_or_404(b_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import difflib
 import hashlib
 import itertools
@@ -17,7 +18,7 @@ from flask import current_app, request
 from ..devices.info import is_registration_payload, normalise
 from ..display import INVISIBLE
 from ..links import base_url
-from ..models import Capture
+from ..models import Capture, utcnow
 from ..receiver.masking import mask_cookies, mask_headers
 
 HEX_LIMIT = 64 * 1024
@@ -344,3 +345,46 @@ def compare(a: Capture, b: Capture, viewer) -> dict:
             result[part] = rows[:COMPARE_MAX_ROWS]
             result["cut"].append(part)
     return result
+
+
+def ago(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago `when` (naive UTC) was, the way a person says it: "5 s
+    ago", "3 min ago", "2 h ago", "4 d ago". The page's script keeps it current."""
+    seconds = int(((now or utcnow()) - when).total_seconds())
+    if seconds < 1:
+        return "just now"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
+
+
+def exact_utc(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def query_pairs(capture: Capture) -> list[tuple[str, str]]:
+    """The query string as (name, value) pairs, in order, repeats kept."""
+    return parse_qsl(capture.query_string or "", keep_blank_values=True)
+
+
+def form_view(capture: Capture) -> dict | None:
+    """{"fields": [(name, value), ...], "files": [...]} when the parsed body is
+    a form (urlencoded or multipart, or a form sent as JSON); None for JSON.
+    The receiver keeps a form as {"form": {...}, "files": [...]}; a JSON body
+    that happens to look like that starts with "{" and stays JSON."""
+    parsed = capture.parsed
+    if not (isinstance(parsed, dict) and isinstance(parsed.get("form"), dict)):
+        return None
+    if set(parsed) - {"form", "files"}:
+        return None
+    text = body_text(capture)
+    if text is not None and text.lstrip()[:1] in ("{", "["):
+        return None
+    fields = [
+        (name, value)
+        for name, values in parsed["form"].items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    files = parsed.get("files") if isinstance(parsed.get("files"), list) else []
+    return {"fields": fields, "files": [f for f in files if isinstance(f, dict)]}

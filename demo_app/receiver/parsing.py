@@ -15,9 +15,13 @@ from http.cookies import CookieError, SimpleCookie
 
 from werkzeug.wrappers import Request
 
-from ..devices.info import is_registration_payload, normalise
+from ..devices.info import is_registration_payload, message, normalise
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Registration notes that say nothing is wrong with the payload: shown with
+# the capture, but they leave its status "ok" (every iOS POST carries the
+# first; the others only matter in cases the payload cannot tell).
+NOTE_CODES = ("ios-subscribed-flag-unreliable", "token-not-reported", "consent-not-recorded")
 MAX_DEPTH = 64
 SEARCH_BODY_CHARS = 64 * 1024
 RAW_HEADERS_KEY = "pushlab.raw_headers"
@@ -98,6 +102,7 @@ def _is_json_type(content_type: str) -> bool:
 
 class ParseResult:
     def __init__(self):
+        # "ok", "warning" (understood, with problems) or "parse_error"
         self.status = "ok"
         self.http_status = 200
         self.parsed = None
@@ -135,7 +140,15 @@ def parse_body(body: bytes, content_type: str, environ: dict) -> ParseResult:
         result.problems.append(
             "No GoNative / Median registration fields (oneSignalUserId, subscription, ...) found."
         )
+    if result.status == "ok" and has_problems(result.problems, result.info):
+        result.status = "warning"  # still answered 200: the request itself was fine
     return result
+
+
+def has_problems(problems: list[str], info=None) -> bool:
+    """Whether anything but harmless notes (NOTE_CODES) was found."""
+    notes = {message(code, info) for code in info.codes if code in NOTE_CODES} if info else set()
+    return any(problem not in notes for problem in problems)
 
 
 def _parse_json(body: bytes, result: ParseResult, strict: bool = True) -> None:

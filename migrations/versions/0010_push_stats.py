@@ -1,7 +1,7 @@
 """push stats: OneSignal's delivery counts of a push and when they were asked
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 20:00:00
 
 Plain ADD COLUMN, no batch mode (see 0006).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,7 @@
 // "Send a sample POST": what the app's registration service would send.
 const button = document.getElementById("send-sample");
 const out = document.getElementById("sample-result");
+const link = document.getElementById("sample-capture");
 
 function sampleDeviceId() {
   // One stable made-up device per browser, so repeated samples update one device.
@@ -10,6 +11,18 @@ function sampleDeviceId() {
     localStorage.setItem("pushlab.sampleDevice", id);
   }
   return id;
+}
+
+// A link to the capture the sample made, so the whole loop is one click.
+function showCaptureLink(id) {
+  if (!link) return;
+  if (!Number.isSafeInteger(id) || id < 1) {
+    link.hidden = true;
+    return;
+  }
+  link.href = `/inspector/${id}`;
+  link.textContent = `Open capture #${id} in the inspector`;
+  link.hidden = false;
 }
 
 button?.addEventListener("click", async () => {
@@ -30,6 +43,7 @@ button?.addEventListener("click", async () => {
     const data = await response.json();
     out.hidden = false;
     out.textContent = `HTTP ${response.status}\n` + JSON.stringify(data, null, 2);
+    showCaptureLink(data.capture_id);
   } catch (error) {
     out.hidden = false;
     out.textContent = "The request failed: " + error;
