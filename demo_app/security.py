@@ -7,7 +7,7 @@ import hmac
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, flash, has_request_context, jsonify, redirect, request, url_for
+from flask import Flask, abort, flash, has_request_context, jsonify, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -26,6 +26,7 @@ SECURITY_HEADERS = [
     ("X-Frame-Options", "DENY"),
 ]
 LAST_SEEN_EVERY = dt.timedelta(minutes=5)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def touch_last_seen(user_id: int, seen: dt.datetime | None) -> None:
@@ -151,6 +152,19 @@ def init_app(app: Flask) -> None:
     # remember cookie in its own hook, so this one goes to the front of the
     # list to run after it.
     app.after_request_funcs.setdefault(None, []).insert(0, secure_remember_cookie)
+
+    @app.before_request
+    def refuse_nul():
+        # No text column takes a NUL on PostgreSQL; the receiver records
+        # whatever it is sent and cleans it itself.
+        if request.blueprint == "receiver":
+            return None
+        values = [v for _, v in request.args.items(multi=True)]
+        if request.method == "POST" and request.mimetype in FORM_TYPES:
+            values += [v for _, v in request.form.items(multi=True)]
+        if any("\x00" in v for v in values):
+            abort(400, "A field holds a NUL character, which no field here takes.")
+        return None
 
     @app.before_request
     def note_last_seen():

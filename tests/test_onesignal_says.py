@@ -233,8 +233,11 @@ def test_simulated_phone_gets_pushes_for_its_id_only(client, alice, standin):
     assert push["targetUrl"].startswith("http://localhost/notifications?opened=")
     again = client.get(f"/api/simulated-pushes?subscription_id={PLAYER}&after={feed['after']}")
     assert again.get_json()["pushes"] == []
+    # another account's device is answered like one that does not exist
     theirs = client.get(f"/api/simulated-pushes?subscription_id={BOB_PLAYER}")
-    assert theirs.status_code == 404
+    nobody = "00000000-0000-4000-8000-000000000000"
+    missing = client.get(f"/api/simulated-pushes?subscription_id={nobody}")
+    assert theirs.get_json() == missing.get_json() == {"pushes": [], "after": 0, "linked": False}
 
 
 def test_send_result_leads_with_what_happened(client, alice, standin, app):

@@ -1,10 +1,17 @@
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 # type/subtype and optional parameters: nothing that could end the header
 MIME_PART = r"[A-Za-z0-9!#$&^_.+-]+"
-MIME_RE = rf"^{MIME_PART}/{MIME_PART}(\s*;\s*[A-Za-z0-9_.-]+=[A-Za-z0-9_.\"-]+)*$"
+MIME_RE = rf"^{MIME_PART}/{MIME_PART}( ?; ?[A-Za-z0-9_.-]+=[A-Za-z0-9_.\"-]+)*\Z"
 
 
 class EndpointForm(FlaskForm):
@@ -13,6 +20,11 @@ class EndpointForm(FlaskForm):
 
 class ShareForm(FlaskForm):
     email = EmailField("Teammate's email", validators=[DataRequired(), Length(max=254)])
+
+
+def finite(form, field) -> None:
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("A delay from 0 to 10 seconds.")
 
 
 class ReplyForm(FlaskForm):
@@ -36,7 +48,7 @@ class ReplyForm(FlaskForm):
     delay = DecimalField(
         "Delay (seconds)",
         places=None,
-        validators=[Optional(), NumberRange(0, 10, "A delay from 0 to 10 seconds.")],
+        validators=[Optional(), finite, NumberRange(0, 10, "A delay from 0 to 10 seconds.")],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import (
     Response,
@@ -197,7 +198,7 @@ def compare_page():
     picked = request.args.getlist("pick")
     if a_id is None and b_id is None and picked:
         # two rows ticked in the list: the older one first
-        if len(picked) != 2 or not all(p.isdigit() and len(p) <= 20 for p in picked):
+        if len(picked) != 2 or not all(re.fullmatch(r"[0-9]{1,20}", p) for p in picked):
             abort(400, "Tick exactly two captures in the list to compare them.")
         a_id, b_id = sorted(int(p) for p in picked)
         if b_id > MAX_ID:
@@ -331,3 +332,11 @@ def api_export_har():
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="captures.har"'},
     )
+
+
+@bp.after_request
+def private(response):
+    """Captures carry the viewer's own cookies and Authorization unmasked:
+    no shared cache, and no browser cache, keeps a copy."""
+    response.headers.setdefault("Cache-Control", "no-store, private")
+    return response

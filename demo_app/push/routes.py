@@ -112,15 +112,17 @@ def refresh_stats(push_id: int):
 def simulated_pushes():
     """The pushes for the simulated phone of this browser (see simulated.py).
     Only a device linked to the viewer's own account: any other id gets the
-    same 404 as a missing one."""
+    same answer as a missing one, no pushes and `linked: false` (the phone
+    asks before its link is made, so that is no error)."""
     subscription_id = (request.args.get("subscription_id") or "").strip()
     if not subscription_id or len(subscription_id) > 64:
         abort(400, "subscription_id is missing or too long.")
-    if simulated.link_of(current_user.id, subscription_id) is None:
-        return jsonify(error="You have no such device."), 404
     after = id_arg("after")
+    private = {"Cache-Control": "no-store"}
+    if simulated.link_of(current_user.id, subscription_id) is None:
+        return jsonify(pushes=[], after=after or 0, linked=False), 200, private
     found, cursor = simulated.pushes_for(current_user.id, subscription_id, after)
-    return jsonify(pushes=found, after=cursor), 200, {"Cache-Control": "no-store"}
+    return jsonify(pushes=found, after=cursor, linked=True), 200, private
 
 
 # Did it arrive? The push's page, opened in the app, says so (see opens.py).

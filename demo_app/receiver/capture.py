@@ -89,6 +89,10 @@ CAPTURE_COLUMNS = (
 )  # fmt: skip
 
 
+class BrokenBody(Exception):
+    """The body could not be read to its end as sent."""
+
+
 def read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
     """(body, size). Body is None when over `limit`; its size is still counted
     (up to DRAIN_CAP) so the capture can say how large it was."""
@@ -96,7 +100,10 @@ def read_body(request: Request, limit: int) -> tuple[bytes | None, int]:
     declared = request.content_length
     if declared is not None and declared > limit:
         return None, _drain(stream, 0, declared)
-    data = stream.read(limit + 1)
+    try:
+        data = stream.read(limit + 1)
+    except OSError as error:  # a malformed chunked body, a client gone mid-body
+        raise BrokenBody(str(error)) from error
     if len(data) <= limit:
         return data, len(data)
     return None, _drain(stream, len(data), None)
@@ -122,7 +129,10 @@ def read(request: Request, label: str | None, endpoint_id: int | None, token: st
     endpoint of `/r/<token>` and `endpoint_id` the endpoint it names, if any."""
     config = current_app.config
     limit = config["REGISTER_MAX_BYTES"]
-    body, size = read_body(request, limit)
+    try:
+        body, size, broken = *read_body(request, limit), None
+    except BrokenBody as error:
+        body, size, broken = b"", 0, error
     environ = request.environ
     headers = raw_headers(environ)
     cookie_headers = [v for k, v in headers if k.lower() == "cookie"]
@@ -144,7 +154,12 @@ def read(request: Request, label: str | None, endpoint_id: int | None, token: st
         endpoint_id=endpoint_id,
         user_id=user_id,
     )
-    _judge(request, received, label, token, limit)
+    if broken is not None:
+        received.body = None
+        received.reject(400, f"The body could not be read as sent ({clean(str(broken), 200)}): "
+                        "a malformed chunked encoding, or the client hung up.")  # fmt: skip
+    else:
+        _judge(request, received, label, token, limit)
     received.masked_headers = mask_headers(headers, current_app)
     received.search_text = _search_text(received)
     return received

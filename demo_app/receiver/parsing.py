@@ -176,6 +176,9 @@ def _parse_json(body: bytes, result: ParseResult, strict: bool = True) -> None:
             line=error.lineno,
             column=error.colno,
         )
+    except ValueError as error:
+        # int() refuses numbers of more than 4,300 digits (sys.int_info)
+        return fail(f"a value JSON allows but Python will not read: {error}.")
     except RecursionError:
         too_deep = True
     else:

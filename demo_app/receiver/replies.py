@@ -24,10 +24,27 @@ from .capture import Received
 
 SANDBOX = "sandbox; default-src 'none'"
 # Delayed replies hold a worker thread each: at most this many at once in a
-# process, so a slow endpoint cannot take the site's threads. Beyond it the
-# reply goes at once and the capture says the delay was skipped.
+# process, and one per endpoint, so a slow endpoint cannot take the site's
+# threads nor every other endpoint's delays. Beyond that the reply goes at
+# once and the capture says the delay was skipped.
 DELAYS_AT_ONCE = 2
 _delays = threading.BoundedSemaphore(DELAYS_AT_ONCE)
+_delaying_endpoints: set[int] = set()
+_endpoints_lock = threading.Lock()
+
+
+def _take_slot(endpoint_id: int) -> bool:
+    with _endpoints_lock:
+        if endpoint_id in _delaying_endpoints or not _delays.acquire(blocking=False):
+            return False
+        _delaying_endpoints.add(endpoint_id)
+        return True
+
+
+def _give_slot(endpoint_id: int) -> None:
+    with _endpoints_lock:
+        _delaying_endpoints.discard(endpoint_id)
+        _delays.release()
 
 
 @dataclasses.dataclass
@@ -37,6 +54,7 @@ class CustomReply:
     body: str
     delay_ms: int
     judged_status: int  # what the receiver would have answered
+    endpoint_id: int = 0
     delaying: bool = False
 
     def send(self) -> Response:
@@ -47,6 +65,9 @@ class CustomReply:
                 self.cancel()
         response = Response(self.body, self.status, content_type=self.content_type)
         response.headers["Content-Security-Policy"] = SANDBOX
+        # a browser sent here (a form on another site) saves it rather than
+        # showing the owner's text as a page of this site; apps read it as usual
+        response.headers["Content-Disposition"] = 'attachment; filename="reply"'
         return response
 
     def cancel(self, received: Received | None = None) -> None:
@@ -54,7 +75,7 @@ class CustomReply:
         `received` say what the receiver answered instead."""
         if self.delaying:
             self.delaying = False
-            _delays.release()
+            _give_slot(self.endpoint_id)
         if received is not None:
             received.reply, received.http_status = None, self.judged_status
 
@@ -71,11 +92,12 @@ def choose(endpoint, received: Received) -> CustomReply | None:
         endpoint.reply_body or "",
         max(0, min(endpoint.reply_delay_ms or 0, 10_000)),
         received.http_status,
+        endpoint.id,
     )
     noted = {"status": reply.status, "content_type": reply.content_type, "body": reply.body,
              "delay_ms": reply.delay_ms}  # fmt: skip
     if reply.delay_ms:
-        reply.delaying = _delays.acquire(blocking=False)
+        reply.delaying = _take_slot(endpoint.id)
         if not reply.delaying:
             noted.update(delay_ms=0, delay_skipped=True)
     received.reply = noted

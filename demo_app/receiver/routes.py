@@ -97,6 +97,10 @@ def receive(label: str | None = None, token: str | None = None) -> Response:
             if reply:
                 reply.cancel()
             return _throttled(received, over.retry_after)
+        except BaseException:
+            if reply:
+                reply.cancel()
+            raise
     if capture_id is None:
         if reply:
             reply.cancel(received)

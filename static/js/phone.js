@@ -76,10 +76,15 @@ window.__pushlabListening = () => listening;
 
 // ---- the simulated phone -------------------------------------------------
 
+// The tray and the cursor are per account: a browser shared by two people
+// never shows one the other's notifications (nor their open links).
+const account = () => document.body.dataset.account || "";
+const trayKey = () => `${TRAY}.${account()}`;
+
 function loadTray() {
-  try { return JSON.parse(localStorage.getItem(TRAY)) || []; } catch { return []; }
+  try { return JSON.parse(localStorage.getItem(trayKey())) || []; } catch { return []; }
 }
-function saveTray(tray) { localStorage.setItem(TRAY, JSON.stringify(tray.slice(-TRAY_MAX))); }
+function saveTray(tray) { localStorage.setItem(trayKey(), JSON.stringify(tray.slice(-TRAY_MAX))); }
 
 function trayElement() {
   let tray = document.getElementById("sim-notifications");
@@ -138,7 +143,7 @@ function render(note) {
   trayElement().prepend(card);
 }
 
-function cursorKey(device) { return `pushlab.simulator.cursor.${device}`; }
+function cursorKey(device) { return `pushlab.simulator.cursor.${account()}.${device}`; }
 
 async function poll(device) {
   const url = new URL("/api/simulated-pushes", window.location.href);
@@ -149,9 +154,9 @@ async function poll(device) {
   try {
     response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
   } catch { return POLL_MS; }
-  if (response.status === 404) return UNLINKED_POLL_MS; // not linked to this account (yet)
   if (!response.ok || response.redirected) return null; // logged out: stop
   const answer = await response.json();
+  if (!answer.linked) return UNLINKED_POLL_MS; // not linked to this account (yet)
   localStorage.setItem(cursorKey(device), String(answer.after));
   if (answer.pushes.length) {
     const tray = loadTray();
@@ -163,7 +168,7 @@ async function poll(device) {
 
 function startPhone() {
   const device = simulatedDevice();
-  if (!device || document.body.dataset.loggedIn !== "1") return;
+  if (!device || document.body.dataset.loggedIn !== "1" || !account()) return;
   for (const note of loadTray()) render(note);
   let timer = null;
   const tick = async () => {

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
-from .helpers import assert_accessible, login, send_message
+from .helpers import assert_accessible, login, open_fold, send_message
 
 pytestmark = pytest.mark.browser
 
@@ -208,6 +208,7 @@ def _simulated(page, base: str, console: list) -> None:
     page.goto(base + "/devices")
     check_page(page, "user-devices-simulated", console)
     page.goto(base + "/onesignal")
+    open_fold(page, "sim-details")
     page.get_by_role("button", name="Stop simulating").click()
     page.wait_for_load_state("load")
     expect(page.locator("#simulated-banner")).to_be_hidden()

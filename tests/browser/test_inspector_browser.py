@@ -246,7 +246,12 @@ def test_warning_status_is_amber_and_filterable(page, live_server, qa):
     ok = page.locator('li.capture[data-id="1"] .pill-ok').evaluate(
         "el => getComputedStyle(el).color"
     )
-    assert amber == "rgb(154, 97, 0)" and amber != ok  # --warn
+    warn = page.evaluate(
+        """() => { const probe = document.createElement("span");
+                   probe.style.color = "var(--warn)"; document.body.append(probe);
+                   const color = getComputedStyle(probe).color; probe.remove(); return color; }"""
+    )
+    assert amber == warn and amber != ok  # the site's amber, --warn
     page.get_by_text("Filters").click()
     page.get_by_label("Status").select_option("warning")
     page.get_by_role("button", name="Filter", exact=True).click()
