@@ -35,6 +35,9 @@ INSERT_CAPTURE = sa.insert(Capture.__table__).returning(
 )
 
 
+DEVICE_IDS_KEPT = 10_000
+
+
 class Throttled(Exception):
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
@@ -66,6 +69,11 @@ class GroupCommit:
         self._queue: list[_Ticket] = []
         self._writing = False
         self._coming = 0
+        # subscription id -> device id: device rows are never deleted, and an
+        # app posts the same device on every page load, so a device seen once
+        # by this process costs no further statement. Emptied when a write
+        # fails, in case a stale id was the cause.
+        self.device_ids: dict[str, int] = {}
 
     @contextlib.contextmanager
     def expecting(self):
@@ -108,7 +116,7 @@ class GroupCommit:
                 batch, self._queue = self._queue, []
         if not ticket.done:
             try:
-                _write(batch)
+                _write(batch, self.device_ids)
             finally:
                 with self._changed:
                     for each in batch:
@@ -120,17 +128,18 @@ class GroupCommit:
         return ticket.capture_id
 
 
-def _write(batch: list[_Ticket]) -> None:
+def _write(batch: list[_Ticket], device_ids: dict[str, int]) -> None:
     """Write `batch` in one transaction; on failure, each one alone."""
     db.session.rollback()  # end the request's read transaction, if any
     per_minute = current_app.config["REGISTER_LIMIT_PER_MINUTE"]
     try:
         with write_lock(), db.engine.begin() as conn:
             _count(conn, batch, per_minute)
-            _store(conn, [t for t in batch if not t.retry_after])
+            _store(conn, [t for t in batch if not t.retry_after], device_ids)
         return
     except sa.exc.SQLAlchemyError as error:
         current_app.logger.warning("batch of %d not saved: %s", len(batch), type(error).__name__)
+    device_ids.clear()
     for ticket in batch:
         ticket.retry_after, ticket.capture_id = 0, None
         _write_alone(ticket, per_minute, again=len(batch) > 1)
@@ -143,7 +152,7 @@ def _write_alone(ticket: _Ticket, per_minute: int, again: bool) -> None:
             with write_lock(), db.engine.begin() as conn:
                 _count(conn, [ticket], per_minute)
                 if not ticket.retry_after:
-                    _store(conn, [ticket])
+                    _store(conn, [ticket], {})
             return
         except sa.exc.SQLAlchemyError as error:
             current_app.logger.warning("capture not saved with device: %s", type(error).__name__)
@@ -173,7 +182,7 @@ def _count(conn, batch: list[_Ticket], per_minute: int) -> None:
             ticket.retry_after = wait
 
 
-def _store(conn, tickets: list[_Ticket]) -> None:
+def _store(conn, tickets: list[_Ticket], device_ids: dict[str, int]) -> None:
     """Device, link and capture for each ticket, the captures in one INSERT."""
     if not tickets:
         return
@@ -182,7 +191,12 @@ def _store(conn, tickets: list[_Ticket]) -> None:
         info = received.info
         if info is None:
             continue
-        received.device_id = devices.upsert_device(conn, info)
+        key = (info.subscription_id or "").lower()
+        received.device_id = device_ids.get(key)
+        if received.device_id is None:
+            received.device_id = devices.upsert_device(conn, info)
+            if received.device_id is not None and len(device_ids) < DEVICE_IDS_KEPT:
+                device_ids[key] = received.device_id
         if received.device_id is not None and received.user_id is not None:
             devices.link(conn, received.user_id, received.device_id, "registration", info,
                          received.parsed)  # fmt: skip
