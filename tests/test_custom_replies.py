@@ -127,3 +127,44 @@ def test_only_the_owner_sets_a_reply(app, client, auth, endpoint):
     assert set_reply(auth, client).status_code == 404
     with app.app_context():
         assert db.session.get(Endpoint, 1).reply_status is None
+
+
+# Settings and replies that once broke it (an attack pass)
+
+
+@pytest.mark.parametrize(
+    "fields", [{"delay": "sNaN"}, {"delay": "NaN"}, {"content_type": "text/html\n;a=b"},
+               {"content_type": "text/html\r\n;a=b"}, {"content_type": "text/html;\ta=b"}],
+)  # fmt: skip
+def test_reply_settings_that_once_broke_it_are_refused(app, client, auth, endpoint, fields):
+    assert set_reply(auth, client, **fields).status_code == 400
+    with app.app_context():
+        assert db.session.get(Endpoint, 1).reply_status is None
+    assert app.test_client().post(endpoint, json=IOS_PAYLOAD).status_code == 200
+
+
+def test_a_browser_sent_to_a_reply_saves_it_instead_of_showing_it(app, client, auth, endpoint):
+    set_reply(auth, client, content_type="text/html", body="<h1>Log in again</h1>")
+    response = app.test_client().post(endpoint, data="a=1")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_one_endpoint_cannot_take_every_delay(app, client, auth, endpoint, monkeypatch):
+    slept = []
+    monkeypatch.setattr(replies.time, "sleep", slept.append)
+    set_reply(auth, client, delay="3")
+    assert replies._take_slot(1)  # a delayed reply of this endpoint is in flight
+    try:
+        app.test_client().post(endpoint, json=IOS_PAYLOAD)
+        assert last_capture(app).reply["delay_skipped"] is True
+        # another endpoint still gets its delay
+        other = auth.endpoint(name="Other")
+        with app.app_context():
+            other_id = db.session.scalar(sa.select(Endpoint.id).where(Endpoint.name == "Other"))
+        client.post(f"/endpoints/{other_id}/reply", data={
+            "status": "500", "content_type": "text/plain", "body": "x", "delay": "1",
+            "csrf_token": auth.token()})  # fmt: skip
+        app.test_client().post(other, json=IOS_PAYLOAD)
+        assert slept == [1.0]
+    finally:
+        replies._give_slot(1)

@@ -7,8 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from demo_app.extensions import db
-from demo_app.models import Capture, Endpoint
-from demo_app.receiver import replies
+from demo_app.models import Capture
 
 from .payloads import IOS_PAYLOAD
 
@@ -66,58 +65,6 @@ def test_nul_in_a_login_form_is_a_400(client, auth):
 def test_the_receiver_still_records_a_nul(client, app):
     assert client.post("/register?x=%00", json=IOS_PAYLOAD).status_code == 200
     assert last_capture(app).query_string == "x=%00"
-
-
-@pytest.fixture
-def endpoint(auth):
-    auth.create()
-    path = auth.endpoint()
-    auth.login()
-    return path
-
-
-def _reply(auth, client, **fields):
-    data = {"status": "503", "content_type": "text/plain", "body": "down", "delay": "0",
-            "csrf_token": auth.token(), **fields}  # fmt: skip
-    return client.post("/endpoints/1/reply", data=data)
-
-
-@pytest.mark.parametrize(
-    "fields", [{"delay": "sNaN"}, {"delay": "NaN"}, {"content_type": "text/html\n;a=b"},
-               {"content_type": "text/html\r\n;a=b"}, {"content_type": "text/html;\ta=b"}],
-)  # fmt: skip
-def test_reply_settings_that_once_broke_it_are_refused(app, client, auth, endpoint, fields):
-    assert _reply(auth, client, **fields).status_code == 400
-    with app.app_context():
-        assert db.session.get(Endpoint, 1).reply_status is None
-    assert app.test_client().post(endpoint, json=IOS_PAYLOAD).status_code == 200
-
-
-def test_a_browser_sent_to_a_reply_saves_it_instead_of_showing_it(app, client, auth, endpoint):
-    _reply(auth, client, content_type="text/html", body="<h1>Log in again</h1>")
-    response = app.test_client().post(endpoint, data="a=1")
-    assert response.headers["Content-Disposition"].startswith("attachment")
-
-
-def test_one_endpoint_cannot_take_every_delay(app, client, auth, endpoint, monkeypatch):
-    slept = []
-    monkeypatch.setattr(replies.time, "sleep", slept.append)
-    _reply(auth, client, delay="3")
-    assert replies._take_slot(1)  # a delayed reply of this endpoint is in flight
-    try:
-        app.test_client().post(endpoint, json=IOS_PAYLOAD)
-        assert last_capture(app).reply["delay_skipped"] is True
-        # another endpoint still gets its delay
-        other = auth.endpoint(name="Other")
-        with app.app_context():
-            other_id = db.session.scalar(sa.select(Endpoint.id).where(Endpoint.name == "Other"))
-        client.post(f"/endpoints/{other_id}/reply", data={
-            "status": "500", "content_type": "text/plain", "body": "x", "delay": "1",
-            "csrf_token": auth.token()})  # fmt: skip
-        app.test_client().post(other, json=IOS_PAYLOAD)
-        assert slept == [1.0]
-    finally:
-        replies._give_slot(1)
 
 
 def test_private_captures_are_not_cached(client, auth):
