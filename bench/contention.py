@@ -24,7 +24,7 @@ def main() -> int:
         errors = (site.tmp / "err.log").read_text()
     finally:
         site.stop()
-    show("32 clients, SQLite, 2 workers", result)
+    show("32 clients, SQLite, make serve", result)
     two_xx = result["requests"] - result["non2xx"]
     locked = errors.count("database is locked")
     lost = max(0, two_xx - stored)
