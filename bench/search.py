@@ -200,11 +200,11 @@ def run(kind: str, site: Site, seed, index=None) -> tuple[dict, dict]:
 
 def main() -> int:
     ok = True
-    site = Site(workers=2).start()
+    site = Site().start()
     db = site.tmp / "bench.db"
     small, big = SIZES[0], SIZES[-1]
     try:
-        print(f"gunicorn, 2 workers; wrk -t2 -c4 -d{SECONDS}s per line", flush=True)
+        print(f"gunicorn as make serve runs it; wrk -t2 -c4 -d{SECONDS}s per line", flush=True)
         pages, queries = run(
             "SQLite", site, lambda a, b: seed_sqlite(db, a, b), lambda: index_sqlite(db)
         )
@@ -219,7 +219,7 @@ def main() -> int:
     url = os.environ.get("BENCH_POSTGRES_URL")
     if url:
         empty_postgres(url)
-        site = Site(workers=2, database_url=url).start()
+        site = Site(database_url=url).start()
         try:
             pages, queries = run("PostgreSQL", site, lambda a, b: seed_postgres(url, a, b))
         finally:
