@@ -5,11 +5,10 @@ registration payloads for 20 seconds. Prints the throughput, non-2xx answers,
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 from .common import Site, show, wrk
-from .receiver import JSON, PAYLOAD
+from .receiver import JSON, PAYLOAD, settled_count
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
 
@@ -19,8 +18,8 @@ def main() -> int:
     try:
         result = wrk(site.url + "/register/contention", max(SECONDS, 5), connections=32,
                      method="POST", body=PAYLOAD, headers=JSON)  # fmt: skip
-        with sqlite3.connect(site.tmp / "bench.db") as conn:
-            stored = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+        # the site answers before its writer stores: wait for the last batch
+        stored, _ = settled_count(site.tmp / "bench.db", result["requests"] - result["non2xx"])
         errors = (site.tmp / "err.log").read_text()
     finally:
         site.stop()

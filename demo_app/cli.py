@@ -72,13 +72,20 @@ def captures_prune(max_count: int | None, max_days: int | None) -> None:
 @captures.command("import-log")
 @click.option("--path", default=None, help="Log file (default: the CAPTURE_LOG setting).")
 def captures_import_log(path: str | None) -> None:
-    """Load captures from the JSON-lines log that the database is missing."""
+    """Load captures from the JSON-lines log that the database is missing, and
+    those that stopped workers had answered but not stored (their journals)."""
+    import os
+
     from flask import current_app
 
-    from .receiver.store import import_log
+    from .receiver.store import import_journals, import_log
 
     added, seen = import_log(path or current_app.config["CAPTURE_LOG"])
     click.echo(f"Added {added} of {seen} logged captures; the rest were already stored.")
+    if path is None:
+        added, seen = import_journals(os.path.join(current_app.instance_path, "journal"))
+        if seen:
+            click.echo(f"Added {added} of {seen} captures from stopped workers' journals.")
 
 
 devices_group = AppGroup("devices", help="Manage the user-device links.")

@@ -71,12 +71,18 @@ def count_requests(conn, address: str | None, n: int, per_minute: int) -> list[i
     seconds until the next minute starts, for Retry-After."""
     now = time.time()
     window = int(now // 60) * 60
-    hits = conn.execute(
-        _COUNT, {"bucket": f"register:{address or '-'}"[:255], "window_start": window, "n": n}
-    ).scalar_one()
+    hits = add_requests(conn, address, n, window)
     wait = max(1, int(window + 60 - now + 0.999))
     first = hits - n + 1  # the count the first of them reached
     return [0 if first + i <= per_minute else wait for i in range(n)]
+
+
+def add_requests(conn, address: str | None, n: int, window: int) -> int:
+    """Add `n` requests from `address` to the minute starting at `window`
+    (epoch seconds); the minute's count, every process's requests included."""
+    return conn.execute(
+        _COUNT, {"bucket": f"register:{address or '-'}"[:255], "window_start": window, "n": n}
+    ).scalar_one()
 
 
 def locked_for(

@@ -83,6 +83,9 @@ def make_app(url: str, tmp_path, **overrides):
         "RUN_WORKER": False,
         # the test client's host; links are built from it, never from Host
         "SITE_URL": "http://localhost",
+        # Each test reads what it posted at once: answers wait for the write.
+        # tests/test_receiver_writer.py covers answering before it, the default.
+        "RECEIVER_CONFIRM_STORED": True,
     }
     settings.update(overrides)
     return create_app(settings)
@@ -104,6 +107,7 @@ def app(db_kind, tmp_path, app_settings):
     app = make_app(database_url(db_kind, tmp_path), tmp_path, **app_settings)
     reset_schema(app)
     yield app
+    app.extensions["receiver.writer"].flush(timeout=5.0)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -3,14 +3,20 @@ each keeps its own capture, and one bad request costs the others nothing."""
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from demo_app import throttle
 from demo_app.extensions import db
 from demo_app.models import Capture
+from demo_app.receiver.store import _host, journal_line
 
 from .payloads import IOS_PAYLOAD
 
@@ -126,3 +132,160 @@ def test_a_lone_request_does_not_wait_for_company(app):
     for _ in range(3):
         assert client.post("/register", json=IOS_PAYLOAD).status_code == 200
     assert len(commits) == 3
+
+
+# The site's default: the answer comes once the capture is queued.
+answers_first = pytest.mark.parametrize("app_settings", [{"RECEIVER_CONFIRM_STORED": False}])
+
+
+def _journal_lines(app) -> list[dict]:
+    folder = Path(app.instance_path) / "journal"
+    return [
+        json.loads(line)
+        for f in sorted(folder.glob("*.jsonl"))
+        for line in f.read_text().splitlines()
+    ]
+
+
+@answers_first
+def test_the_answer_comes_before_the_write_and_the_journal_keeps_it_meanwhile(app, db_kind, auth):
+    auth.create()
+    auth.login()
+    writer = app.extensions["receiver.writer"]
+    client = app.test_client()
+    client.post("/register", json=IOS_PAYLOAD)  # the address's counter row, held below
+    assert writer.flush(timeout=10)
+    with HeldWrite(app, db_kind):
+        # the database takes no write now, and the sender is answered anyway
+        answer = client.post("/register", json=IOS_PAYLOAD)
+        assert answer.status_code == 200
+        key = answer.json["capture_key"]
+        assert answer.json["capture_id"] is None
+        assert answer.json["inspect"] == f"/inspector/key/{key}"
+        assert answer.json["device"] == {"subscription_id": IOS_PAYLOAD["oneSignalUserId"].lower(),
+                                         "linked": False}  # fmt: skip
+        # answered, not stored: on disk in the journal, whole
+        [line] = _journal_lines(app)
+        assert line["log_key"] == key and line["path"] == "/register"
+        assert json.loads(base64.b64decode(line["body_b64"])) == IOS_PAYLOAD
+        with app.app_context():
+            assert not db.session.scalar(sa.select(Capture.id).where(Capture.log_key == key))
+    assert writer.flush(timeout=10)
+    with app.app_context():
+        capture = db.session.scalar(sa.select(Capture).where(Capture.log_key == key))
+        assert capture.parsed == IOS_PAYLOAD and capture.device_id is not None
+    assert _journal_lines(app) == []  # stored: the journal no longer holds it
+    # The shared /register is read by admins: alice, no admin, gets the same
+    # answer as for a key that names nothing.
+    page = auth._client.get(f"/inspector/key/{key}")
+    assert page.status_code == 404 and "not yours" in page.get_data(as_text=True)
+
+
+@answers_first
+def test_the_key_link_opens_the_capture_for_its_owner_only(app, auth):
+    auth.create()
+    path = auth.endpoint()
+    auth.login()
+    sent = auth._client.post(path, json=IOS_PAYLOAD)
+    key = sent.json["capture_key"]
+    # opened at once: this process's queue is written first
+    page = auth._client.get(f"/inspector/key/{key}")
+    assert page.status_code == 302
+    with app.app_context():
+        capture_id = db.session.scalar(sa.select(Capture.id).where(Capture.log_key == key))
+    assert page.headers["Location"].endswith(f"/inspector/{capture_id}")
+    # a stranger learns nothing, not even that the key exists
+    auth.logout()
+    auth.create("mallory@example.com")
+    auth.login("mallory@example.com")
+    stranger = auth._client.get(f"/inspector/key/{key}")
+    assert stranger.status_code == 404 and stranger.headers["Refresh"] == "2"
+    assert auth._client.get("/inspector/key/not-a-key").status_code == 404
+
+
+@answers_first
+def test_a_stopped_workers_journal_is_loaded_once(app, auth, tmp_path):
+    """A worker killed after answering and before writing left its journal:
+    the next writer to start loads it, and nothing twice."""
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    folder = Path(app.instance_path) / "journal"
+    folder.mkdir(parents=True)
+    with app.test_request_context("/register", method="POST", json=IOS_PAYLOAD):
+        from flask import request
+
+        from demo_app.receiver.capture import read
+
+        received = read(request, None, None, None, None)
+    line = journal_line(received.columns(), received.body)
+    orphan = folder / f"{_host()}-{gone.pid}-1.jsonl"
+    orphan.write_bytes(line + line[:40])  # and a torn last line
+    mine = folder / f"{_host()}-{os.getpid()}-99.jsonl"  # a live process's: not touched
+    mine.write_bytes(b"")
+    assert app.test_client().post("/register/other", json=IOS_PAYLOAD).status_code == 200
+    assert app.extensions["receiver.writer"].flush(timeout=10)
+    with app.app_context():
+        keys = db.session.scalars(sa.select(Capture.log_key)).all()
+    assert received.log_key in keys and len(keys) == 2
+    assert not orphan.exists() and mine.exists()
+    result = app.test_cli_runner().invoke(args=["captures", "import-log"])
+    assert result.exit_code == 0 and "journals" not in result.output  # nothing left
+
+
+@answers_first
+def test_the_writer_stops_when_idle_and_starts_again(app, monkeypatch):
+    from demo_app.receiver.writer import Writer
+
+    monkeypatch.setattr(Writer, "IDLE", 0.05)
+    writer = app.extensions["receiver.writer"]
+    client = app.test_client()
+    assert client.post("/register", json=IOS_PAYLOAD).status_code == 200
+    _wait_for(lambda: writer._thread is None, "the idle writer stopped")
+    key = client.post("/register", json=IOS_PAYLOAD).json["capture_key"]
+    assert writer.flush(timeout=10)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Capture.id).where(Capture.log_key == key))
+
+
+@answers_first
+def test_a_full_queue_makes_senders_wait_rather_than_grow(app, db_kind, monkeypatch):
+    from demo_app.receiver.writer import Writer
+
+    monkeypatch.setattr(Writer, "MAX_QUEUED", 3)
+    writer = app.extensions["receiver.writer"]
+    app.test_client().post("/register", json=IOS_PAYLOAD)  # the counter row, held below
+    assert writer.flush(timeout=10)
+
+    def post(_):
+        return app.test_client().post("/register", json=IOS_PAYLOAD)
+
+    with ThreadPoolExecutor(8) as pool, HeldWrite(app, db_kind):
+        futures = [pool.submit(post, i) for i in range(8)]
+        # one batch is being written (held; at most three, as the queue held
+        # no more when it was taken), three wait in the queue, and the other
+        # senders (two at least) wait for room, unanswered
+        _wait_for(lambda: writer.queued() == 3, "the queue full")
+        time.sleep(0.2)
+        assert writer.queued() == 3 and sum(f.done() for f in futures) <= 6
+    assert [f.result().status_code for f in futures] == [200] * 8
+    assert writer.flush(timeout=10)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Capture)) == 9
+
+
+def test_the_limit_counts_what_other_processes_took(app):
+    """Counts: this process judges at once and learns the other processes'
+    requests from the shared count at each write."""
+    from demo_app.receiver.writer import Counts
+
+    counts = Counts()
+    assert [counts.take("192.0.2.9", 3) for _ in range(2)] == [0, 0]
+    with app.app_context(), db.engine.begin() as conn:
+        # another process took two in this minute
+        throttle.add_requests(conn, "192.0.2.9", 2, int(time.time() // 60) * 60)
+        counts.merge(conn)
+    assert not counts.pending()
+    assert 1 <= counts.take("192.0.2.9", 3) <= 60  # 2 here + 2 there + this one
+    assert counts.take("192.0.2.10", 3) == 0  # another address is not affected

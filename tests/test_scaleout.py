@@ -62,14 +62,21 @@ def test_two_hosts_share_sessions_captures_and_devices(two_hosts):
     )
     assert profile.status_code == 200 and "dev@example.com" in profile.text
 
-    # A capture posted to A is in B's tail as soon as A has answered: the
-    # answer comes after the commit, and B reads the same database.
-    capture_id = requests.post(a.url + "/register/hostA", json={"n": 1}, cookies=cookie).json()[
-        "capture_id"
-    ]
-    tail = requests.get(b.url + "/api/captures?after=0&label=hostA", cookies=cookie,
-                        headers={"User-Agent": "pushlab-bench"}).json()  # fmt: skip
-    assert [c["id"] for c in tail["captures"]] == [capture_id]
+    # A capture posted to A reaches B's tail once A's writer has stored it
+    # (A answers first): B reads the same database.
+    answer = requests.post(a.url + "/register/hostA", json={"n": 1}, cookies=cookie).json()
+    assert answer["capture_id"] is None and len(answer["capture_key"]) == 32
+
+    def tail():
+        return requests.get(b.url + "/api/captures?after=0&label=hostA", cookies=cookie,
+                            headers={"User-Agent": "pushlab-bench"}).json()["captures"]  # fmt: skip
+
+    arrived = _eventually(lambda: tail() or None)
+    assert [c["label"] for c in arrived] == ["hostA"]
+    opened = requests.get(b.url + answer["inspect"], cookies=cookie, allow_redirects=False,
+                          headers={"User-Agent": "pushlab-bench"})  # fmt: skip
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/inspector/{arrived[0]['id']}")
 
     # A device linked through A is on the user's list on B.
     device = {"platform": "android", "oneSignalUserId": PLAYER}
@@ -79,6 +86,17 @@ def test_two_hosts_share_sessions_captures_and_devices(two_hosts):
         b.url + "/devices", cookies=cookie, headers={"User-Agent": "pushlab-bench"}
     )
     assert PLAYER in devices.text
+
+
+def _eventually(probe, seconds: float = 10.0):
+    """`probe()`'s first true value within `seconds`: the site answers before
+    its writer stores, so what was answered is stored a moment later."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
 
 
 def _stored_markers(site: Site) -> list[str]:
@@ -116,11 +134,14 @@ def test_worker_killed_mid_stream_loses_no_acknowledged_capture():
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(post, range(600)))
         assert killed.is_set()
+        # What the killed worker had answered but not stored is in its journal:
+        # the command loads it (the next writer to start on the host would too).
         site.flask("captures", "import-log")
         site.flask("captures", "import-log")  # twice: still nothing twice
-        stored = _stored_markers(site)
         acknowledged = {m for m, status in answered.items() if 200 <= status < 300}
         assert len(acknowledged) >= 500
+        _eventually(lambda: acknowledged <= set(_stored_markers(site)))
+        stored = _stored_markers(site)
         assert acknowledged <= set(stored), "acknowledged captures missing"
         assert len(stored) == len(set(stored)), "a capture stored twice"
     finally:
@@ -139,6 +160,7 @@ def test_sqlite_32_concurrent_clients_two_workers():
         with ThreadPoolExecutor(32) as pool:
             statuses = list(pool.map(post, range(960)))
         assert statuses.count(200) == 960
+        _eventually(lambda: len(_stored_markers(site)) >= 960)
         assert sorted(_stored_markers(site)) == sorted(f"c{i}" for i in range(960))
         errors = (site.tmp / "err.log").read_text()
         assert "database is locked" not in errors and "Traceback" not in errors

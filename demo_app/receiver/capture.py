@@ -17,7 +17,7 @@ from flask import Request, current_app
 from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
 
-from ..devices.info import Info
+from ..devices.info import Info, looks_like_uuid
 from ..models import utcnow
 from .masking import mask_headers
 from .parsing import (
@@ -219,23 +219,34 @@ def _search_text(received: Received) -> str:
     return clean("\n".join(parts).lower(), SEARCH_BODY_CHARS + 16384)
 
 
-def understood(received: Received, capture_id: int, user_email: str | None) -> dict:
-    """The answer to a request that was taken: what the receiver made of it."""
+def understood(received: Received, capture_id: int | None, user_email: str | None) -> dict:
+    """The answer to a request that was taken: what the receiver made of it.
+
+    `capture_id` is None when the answer does not wait for the write
+    (RECEIVER_CONFIRM_STORED off): the capture is then named by its key, and
+    the inspector link finds it by that key."""
     info = received.info
+    names_device = info is not None and looks_like_uuid(info.subscription_id)
     return {
         "capture_id": capture_id,
+        "capture_key": received.log_key,
         "status": received.status,
         "label": received.label,
         "user": user_email or "anonymous",
         "device": (
             {"subscription_id": info.subscription_id.lower(), "linked": user_email is not None}
-            if received.device_id
+            if names_device
             else None
         ),
         "understood": {name: getattr(info, name) for name in UNDERSTOOD_FIELDS} if info else None,
         "warnings": received.problems,
-        "inspect": f"/inspector/{capture_id}",
+        "inspect": inspect_path(received.log_key, capture_id),
     }
+
+
+def inspect_path(log_key: str, capture_id: int | None) -> str:
+    """Where the inspector shows this capture: by id once it is known."""
+    return f"/inspector/{capture_id}" if capture_id is not None else f"/inspector/key/{log_key}"
 
 
 UNDERSTOOD_FIELDS = (

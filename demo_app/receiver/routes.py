@@ -31,10 +31,9 @@ from ..links import site_url
 from ..models import Endpoint
 from . import bp, replies
 from .capture import Received, read, understood
-from .store import append_to_log, prune
-from .writer import GroupCommit, Throttled
+from .store import append_to_log
+from .writer import Writer
 
-PRUNE_EVERY = 500
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -59,7 +58,7 @@ RULES = (
 
 @bp.record_once
 def _add_rules(state) -> None:
-    state.app.extensions["receiver.writer"] = GroupCommit()
+    state.app.extensions["receiver.writer"] = Writer(state.app)
     for path, endpoint, view, defaults in RULES:
         state.app.url_map.add(Rule(path, endpoint=endpoint, defaults=defaults))
         state.app.view_functions[endpoint] = view
@@ -83,40 +82,37 @@ def _refused_host_is_recorded():
 
 def receive(label: str | None = None, token: str | None = None) -> Response:
     """Record one request and answer it."""
-    # Read now: the write ends the session's transaction, which expires the user.
+    config = current_app.config
     user_id, email = (
         (current_user.id, current_user.email) if current_user.is_authenticated else (None, None)
     )
     endpoint = _endpoint(token)
-    with current_app.extensions["receiver.writer"].expecting() as save:
-        received = read(request, label, endpoint.id if endpoint else None, token, user_id)
-        reply = replies.choose(endpoint, received)
-        try:
-            capture_id = save(received)
-        except Throttled as over:
-            if reply:
-                reply.cancel()
-            return _throttled(received, over.retry_after)
-        except BaseException:
-            if reply:
-                reply.cancel()
-            raise
-    if capture_id is None:
+    received = read(request, label, endpoint.id if endpoint else None, token, user_id)
+    writer = current_app.extensions["receiver.writer"]
+    retry_after = writer.take(received.remote_addr, config["REGISTER_LIMIT_PER_MINUTE"])
+    if retry_after:
+        return _throttled(received, retry_after)
+    reply = replies.choose(endpoint, received)
+    confirm = config["RECEIVER_CONFIRM_STORED"]
+    try:
+        capture_id = writer.submit(received, confirm).capture_id
+    except BaseException:
+        if reply:
+            reply.cancel()
+        raise
+    if confirm and capture_id is None:
         if reply:
             reply.cancel(received)
         return _logged_only(received)
     if reply is not None:
         return reply.send()
     if received.error is not None:
-        response = _json({"capture_id": capture_id, **received.error}, received.http_status)
+        body = {"capture_id": capture_id, "capture_key": received.log_key, **received.error}
+        response = _json(body, received.http_status)
         if received.http_status == 405:
             response.headers["Allow"] = "POST"
         return response
-    response = _json(understood(received, capture_id, email))
-    if capture_id % PRUNE_EVERY == 0:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _prune_quietly(app))
-    return response
+    return _json(understood(received, capture_id, email))
 
 
 def _throttled(received: Received, retry_after: int) -> Response:
@@ -169,15 +165,6 @@ def _json(body: dict, status: int = 200) -> Response:
     response = current_app.json.response(body)
     response.status_code = status
     return response
-
-
-def _prune_quietly(app) -> None:
-    with app.app_context():
-        try:
-            prune(app.config["CAPTURE_MAX_COUNT"], app.config["CAPTURE_MAX_DAYS"])
-        except sa.exc.SQLAlchemyError as error:
-            db.session.rollback()
-            app.logger.warning("capture pruning failed: %s", type(error).__name__)
 
 
 @bp.get("/receiver", endpoint="help")

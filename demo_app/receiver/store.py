@@ -13,6 +13,7 @@ retention or a person deleted.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import glob
 import json
@@ -117,10 +118,20 @@ def import_log(path: str) -> tuple[int, int]:
     Skipped: captures already stored, those deleted since (tombstones) and
     those older than CAPTURE_MAX_DAYS; retention runs afterwards, so nothing
     beyond CAPTURE_MAX_COUNT stays either. Returns (added, seen)."""
+    return _import(_claim(path))
+
+
+def import_journals(folder: str) -> tuple[int, int]:
+    """Load the captures that workers which are gone had answered but not yet
+    stored (their journals), as `import_log` does. Returns (added, seen)."""
+    return _import(_claim_orphan_journals(folder))
+
+
+def _import(claimed_files: list[str]) -> tuple[int, int]:
     config = current_app.config
     cutoff = _cutoff(config["CAPTURE_MAX_DAYS"])
     added = seen = 0
-    for claimed in _claim(path):
+    for claimed in claimed_files:
         for record in read_log(claimed):
             seen += 1
             if cutoff is not None and record["received_at"] < cutoff:
@@ -139,6 +150,93 @@ def import_log(path: str) -> tuple[int, int]:
     if added:
         prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
     return added, seen
+
+
+class Journal:
+    """The captures one process has answered and not yet stored, so that a
+    worker killed in between (a timeout, the OOM killer) loses none of them.
+
+    One JSON line each, in the capture log's format but whole (cookies and
+    headers as received: the database keeps them so too), appended with one
+    write() before the answer. Writes go to a segment file; the writer starts
+    a new segment when it takes a batch and deletes the old one once that
+    batch is stored, so a segment holds only what is not yet in the database.
+    A segment whose process is gone is loaded by the next writer to start,
+    and by `captures import-log`. Files are `<host>-<pid>-<n>.jsonl`, 0600.
+    """
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self._prefix = f"{_host()}-{os.getpid()}-"
+        self._fd: int | None = None
+        self._path: str | None = None
+        self._segments = 0
+
+    def append(self, line: bytes) -> None:
+        if self._fd is None:
+            os.makedirs(self.folder, mode=0o700, exist_ok=True)
+            self._segments += 1
+            self._path = os.path.join(self.folder, f"{self._prefix}{self._segments}.jsonl")
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.write(self._fd, line)
+
+    def cut(self) -> str | None:
+        """End the current segment; later lines start a new one. Returns the
+        ended segment's path (None if nothing was written)."""
+        if self._fd is None:
+            return None
+        os.close(self._fd)
+        path, self._fd, self._path = self._path, None, None
+        return path
+
+    @staticmethod
+    def discard(path: str | None) -> None:
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def journal_line(record: dict, body: bytes | None) -> bytes:
+    line = {k: record.get(k) for k in CAPTURE_FIELDS}
+    line["received_at"] = record["received_at"].isoformat()
+    line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None
+    return (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
+
+
+def _host() -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in os.uname().nodename)[:64]
+
+
+def _claim_orphan_journals(folder: str) -> list[str]:
+    """Journal segments of this host's processes that are gone, renamed out
+    of the way first (one importer wins each; the name says which), with
+    those claimed by an importer that is gone too."""
+    prefix = _host() + "-"
+    claimed = []
+    for path in sorted(glob.glob(os.path.join(glob.escape(folder), prefix + "*"))):
+        name = os.path.basename(path)
+        writer = name[len(prefix) :].split("-", 1)[0]
+        source, _, claimer = name.partition(".claimed-")
+        owner = claimer or writer  # the importer that claimed it, else its writer
+        if not source.endswith(".jsonl") or not owner.isdigit() or _alive(int(owner)):
+            continue
+        target = os.path.join(folder, f"{source}.claimed-{os.getpid()}")
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            continue  # claimed by another process
+        claimed.append(target)
+    return claimed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _same_endpoint(fields: dict) -> bool:

@@ -14,14 +14,21 @@ function sampleDeviceId() {
 }
 
 // A link to the capture the sample made, so the whole loop is one click.
-function showCaptureLink(id) {
+// The receiver answers before it stores a capture (unless the site is set to
+// confirm the write): then the capture is named by its key, not yet its id.
+function showCaptureLink(data) {
   if (!link) return;
-  if (!Number.isSafeInteger(id) || id < 1) {
+  const id = data.capture_id;
+  if (Number.isSafeInteger(id) && id >= 1) {
+    link.href = `/inspector/${id}`;
+    link.textContent = `Open capture #${id} in the inspector`;
+  } else if (typeof data.capture_key === "string" && /^[0-9a-f]{32}$/.test(data.capture_key)) {
+    link.href = `/inspector/key/${data.capture_key}`;
+    link.textContent = "Open this capture in the inspector";
+  } else {
     link.hidden = true;
     return;
   }
-  link.href = `/inspector/${id}`;
-  link.textContent = `Open capture #${id} in the inspector`;
   link.hidden = false;
 }
 
@@ -43,7 +50,7 @@ button?.addEventListener("click", async () => {
     const data = await response.json();
     out.hidden = false;
     out.textContent = `HTTP ${response.status}\n` + JSON.stringify(data, null, 2);
-    showCaptureLink(data.capture_id);
+    showCaptureLink(data);
   } catch (error) {
     out.hidden = false;
     out.textContent = "The request failed: " + error;
