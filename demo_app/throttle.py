@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-import time
 
 import sqlalchemy as sa
 
@@ -62,19 +61,6 @@ _COUNT = sa.text(
     sa.bindparam("window_start", type_=sa.BigInteger()),
     sa.bindparam("n", type_=sa.Integer()),
 )
-
-
-def count_requests(conn, address: str | None, n: int, per_minute: int) -> list[int]:
-    """Count `n` receiver requests from `address` in the current minute, on
-    `conn` (part of the caller's transaction: one statement for all `n`).
-    For each request in order: 0 while it is within `per_minute`, else the
-    seconds until the next minute starts, for Retry-After."""
-    now = time.time()
-    window = int(now // 60) * 60
-    hits = add_requests(conn, address, n, window)
-    wait = max(1, int(window + 60 - now + 0.999))
-    first = hits - n + 1  # the count the first of them reached
-    return [0 if first + i <= per_minute else wait for i in range(n)]
 
 
 def add_requests(conn, address: str | None, n: int, window: int) -> int:

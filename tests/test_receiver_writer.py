@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from demo_app import throttle
 from demo_app.extensions import db
 from demo_app.models import Capture
-from demo_app.receiver.store import _host, journal_line
+from demo_app.receiver.store import journal_line
 
 from .payloads import IOS_PAYLOAD
 
@@ -62,6 +62,11 @@ def _wait_for(condition, what: str, tries: int = 2000) -> None:
     raise AssertionError("never happened: " + what)
 
 
+def _writing_alone(writer) -> bool:
+    """The writer is busy with a batch and nothing else is queued."""
+    return writer._writing and writer.queued() == 0
+
+
 def test_requests_arriving_during_a_write_share_the_next_transaction(app, db_kind):
     writer = app.extensions["receiver.writer"]
     assert app.test_client().post("/register", json=IOS_PAYLOAD).status_code == 200
@@ -71,9 +76,11 @@ def test_requests_arriving_during_a_write_share_the_next_transaction(app, db_kin
         return app.test_client().post("/register", json=IOS_PAYLOAD)
 
     with ThreadPoolExecutor(8) as pool, HeldWrite(app, db_kind) as held:
-        # the first request writes alone and waits for the lock; the other
-        # seven queue behind it
-        futures = [pool.submit(post, i) for i in range(8)]
+        # the first request is written alone and waits for the lock; the
+        # other seven queue behind it
+        futures = [pool.submit(post, 0)]
+        _wait_for(lambda: _writing_alone(writer), "the first one being written")
+        futures += [pool.submit(post, i) for i in range(1, 8)]
         _wait_for(lambda: writer.queued() == 7, "seven requests queued")
     answers = [f.result() for f in futures]
     assert [a.status_code for a in answers] == [200] * 8
@@ -101,7 +108,9 @@ def test_a_bad_request_in_a_batch_costs_the_others_nothing(app, db_kind, auth):
         return app.test_client().post(url, json=IOS_PAYLOAD)
 
     with ThreadPoolExecutor(6) as pool, HeldWrite(app, db_kind) as held:
-        futures = [pool.submit(post, "/register") for _ in range(4)]
+        futures = [pool.submit(post, "/register")]
+        _wait_for(lambda: _writing_alone(writer), "the first one being written")
+        futures += [pool.submit(post, "/register") for _ in range(3)]
         _wait_for(lambda: writer.queued() == 3, "three requests queued")
         futures.append(pool.submit(post, gone))
         _wait_for(lambda: writer.queued() == 4, "the endpoint's request queued")
@@ -117,12 +126,13 @@ def test_a_bad_request_in_a_batch_costs_the_others_nothing(app, db_kind, auth):
             assert db.session.get(Capture, result.json["capture_id"]) is not None
 
 
-def test_a_batch_from_one_address_is_counted_against_its_limit(app):
+def test_the_shared_count_adds_every_process_and_starts_again_each_minute(app):
+    window = int(time.time() // 60) * 60
     with app.app_context(), db.engine.begin() as conn:
-        assert throttle.count_requests(conn, "192.0.2.1", 2, 3) == [0, 0]
-        waits = throttle.count_requests(conn, "192.0.2.1", 3, 3)
-        assert waits[0] == 0 and all(1 <= w <= 60 for w in waits[1:])
-        assert throttle.count_requests(conn, "192.0.2.2", 1, 3) == [0]
+        assert throttle.add_requests(conn, "192.0.2.1", 2, window) == 2
+        assert throttle.add_requests(conn, "192.0.2.1", 3, window) == 5
+        assert throttle.add_requests(conn, "192.0.2.2", 1, window) == 1
+        assert throttle.add_requests(conn, "192.0.2.1", 1, window + 60) == 1
 
 
 def test_a_lone_request_does_not_wait_for_company(app):
@@ -204,13 +214,12 @@ def test_the_key_link_opens_the_capture_for_its_owner_only(app, auth):
 
 
 @answers_first
-def test_a_stopped_workers_journal_is_loaded_once(app, auth, tmp_path):
-    """A worker killed after answering and before writing left its journal:
-    the next writer to start loads it, and nothing twice."""
-    import subprocess
+def test_a_stopped_workers_journal_is_loaded_once(app):
+    """A worker killed after answering and before writing left its journal
+    (a segment nobody holds a lock on): the next writer to start loads it,
+    once; a live writer's segment is left alone."""
+    import fcntl
 
-    gone = subprocess.Popen(["true"])
-    gone.wait()
     folder = Path(app.instance_path) / "journal"
     folder.mkdir(parents=True)
     with app.test_request_context("/register", method="POST", json=IOS_PAYLOAD):
@@ -220,18 +229,25 @@ def test_a_stopped_workers_journal_is_loaded_once(app, auth, tmp_path):
 
         received = read(request, None, None, None, None)
     line = journal_line(received.columns(), received.body)
-    orphan = folder / f"{_host()}-{gone.pid}-1.jsonl"
+    orphan = folder / "0badc0ffee000001.jsonl"
     orphan.write_bytes(line + line[:40])  # and a torn last line
-    mine = folder / f"{_host()}-{os.getpid()}-99.jsonl"  # a live process's: not touched
-    mine.write_bytes(b"")
-    assert app.test_client().post("/register/other", json=IOS_PAYLOAD).status_code == 200
-    assert app.extensions["receiver.writer"].flush(timeout=10)
-    with app.app_context():
-        keys = db.session.scalars(sa.select(Capture.log_key)).all()
-    assert received.log_key in keys and len(keys) == 2
-    assert not orphan.exists() and mine.exists()
+    live = folder / "0badc0ffee000002.jsonl"
+    live.write_bytes(line)
+    held = os.open(live, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as its writer holds it
+    try:
+        assert app.test_client().post("/register/other", json=IOS_PAYLOAD).status_code == 200
+        assert app.extensions["receiver.writer"].flush(timeout=10)
+        with app.app_context():
+            keys = db.session.scalars(sa.select(Capture.log_key)).all()
+        assert received.log_key in keys and len(keys) == 2
+        assert not orphan.exists() and live.exists()
+    finally:
+        os.close(held)
+    # its writer gone, the command loads it: the same capture, not twice
     result = app.test_cli_runner().invoke(args=["captures", "import-log"])
-    assert result.exit_code == 0 and "journals" not in result.output  # nothing left
+    assert result.exit_code == 0 and "Added 0 of 1 captures from stopped workers" in result.output
+    assert not live.exists()
 
 
 @answers_first

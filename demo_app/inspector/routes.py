@@ -57,7 +57,7 @@ from .views import (
 )
 
 PAGE_SIZE = 50
-LOG_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
+LOG_KEY_RE = re.compile(r"[0-9a-f]{32}")
 
 
 def _int_arg(name: str, default: int | None = None, high: int | None = None) -> int | None:
@@ -188,10 +188,14 @@ def by_key(key: str):
     answer comes before the write, so the link may be opened before the
     capture is stored. This process's own queue is written first; a capture
     another worker is still writing is a reload away."""
-    if not LOG_KEY_RE.match(key):
+    if not LOG_KEY_RE.fullmatch(key):
         abort(404, "That is not a capture key.")
-    current_app.extensions["receiver.writer"].flush(timeout=1.0)
-    capture = db.session.scalar(sa.select(Capture).where(Capture.log_key == key))
+    find = sa.select(Capture).where(Capture.log_key == key)
+    capture = db.session.scalar(find)
+    if capture is None:
+        db.session.rollback()  # no connection held while waiting
+        current_app.extensions["receiver.writer"].flush(timeout=1.0, counts=False)
+        capture = db.session.scalar(find)
     if capture is None or not _access().can_see(capture):
         message = (
             "No capture you can see has this key yet. The receiver answers before it "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import re
 from http.cookies import CookieError, SimpleCookie
 
@@ -167,9 +168,15 @@ def _parse_json(body: bytes, result: ParseResult, strict: bool = True) -> None:
     except UnicodeDecodeError as error:
         return fail(f"the body is not valid UTF-8 (byte {error.start}).", byte=error.start)
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except _NotJSON as error:
         return fail(f"{error} is not a JSON value (JSON has no NaN or Infinity).")
+    except _TooLarge as error:
+        # valid JSON, but no database stores the infinity Python reads it as
+        result.problems.append(
+            f"The number {error} is too large to keep a parsed copy: kept raw only."
+        )
+        return None
     except json.JSONDecodeError as error:
         return fail(
             f"{error.msg} at line {error.lineno}, column {error.colno}.",
@@ -196,6 +203,17 @@ class _NotJSON(ValueError):
 
 def _refuse_constant(name: str):
     raise _NotJSON(name)
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _TooLarge(text[:40])
+    return number
 
 
 def storable(value):

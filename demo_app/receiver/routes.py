@@ -94,16 +94,21 @@ def receive(label: str | None = None, token: str | None = None) -> Response:
         return _throttled(received, retry_after)
     reply = replies.choose(endpoint, received)
     confirm = config["RECEIVER_CONFIRM_STORED"]
+    # Made now: the writer thread may add to `received` once it has it.
+    answer = None if confirm or received.error is not None else understood(received, None, email)
+    if confirm:
+        db.session.rollback()  # no connection held while waiting for the writer
     try:
-        capture_id = writer.submit(received, confirm).capture_id
+        ticket = writer.submit(received, confirm)
     except BaseException:
         if reply:
             reply.cancel()
         raise
-    if confirm and capture_id is None:
+    if ticket is None or (confirm and ticket.capture_id is None):
         if reply:
             reply.cancel(received)
         return _logged_only(received)
+    capture_id = ticket.capture_id
     if reply is not None:
         return reply.send()
     if received.error is not None:
@@ -112,7 +117,7 @@ def receive(label: str | None = None, token: str | None = None) -> Response:
         if received.http_status == 405:
             response.headers["Allow"] = "POST"
         return response
-    return _json(understood(received, capture_id, email))
+    return _json(answer or understood(received, capture_id, email))
 
 
 def _throttled(received: Received, retry_after: int) -> Response:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import fcntl
 import glob
 import json
 import os
@@ -39,12 +40,8 @@ def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> Non
     workers never interleave. A line that would take the log past
     CAPTURE_LOG_MAX_BYTES rotates it to `<log>.1` first (replacing the previous
     one), so the two never hold more than twice that."""
-    line = {k: record.get(k) for k in CAPTURE_FIELDS}
-    line["received_at"] = record["received_at"].isoformat()
-    line["headers"] = masked_headers
-    line["cookies"] = mask_cookies(record["cookies"], current_app, record["headers"])
-    line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None
-    data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
+    cookies = mask_cookies(record["cookies"], current_app, record["headers"])
+    data = _line({**record, "headers": masked_headers, "cookies": cookies}, body)
     path = current_app.config["CAPTURE_LOG"]
     _rotate_if_full(path, current_app.config["CAPTURE_LOG_MAX_BYTES"], len(data))
     _append(path, data)
@@ -124,7 +121,8 @@ def import_log(path: str) -> tuple[int, int]:
 def import_journals(folder: str) -> tuple[int, int]:
     """Load the captures that workers which are gone had answered but not yet
     stored (their journals), as `import_log` does. Returns (added, seen)."""
-    return _import(_claim_orphan_journals(folder))
+    with _orphan_journals(folder) as claimed:
+        return _import(claimed)
 
 
 def _import(claimed_files: list[str]) -> tuple[int, int]:
@@ -143,13 +141,26 @@ def _import(claimed_files: list[str]) -> tuple[int, int]:
                 continue  # its endpoint was deleted, and its captures with it
             if fields.get("user_id") and not db.session.get(User, fields["user_id"]):
                 fields["user_id"] = None
-            db.session.add(Capture(**fields))
-            db.session.commit()
-            added += 1
+            added += _add(fields)
         os.unlink(claimed)
     if added:
         prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
     return added, seen
+
+
+def _add(fields: dict) -> int:
+    """Store one logged capture; if the database refuses it, once more without
+    its parsed copy (the likeliest cause), else skip it and say so. 1 if added."""
+    for attempt in (fields, {**fields, "parsed": None}):
+        try:
+            db.session.add(Capture(**attempt))
+            db.session.commit()
+            return 1
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            reason = type(error).__name__
+    current_app.logger.error("logged capture %s not loaded: %s", fields.get("log_key"), reason)
+    return 0
 
 
 class Journal:
@@ -158,85 +169,88 @@ class Journal:
 
     One JSON line each, in the capture log's format but whole (cookies and
     headers as received: the database keeps them so too), appended with one
-    write() before the answer. Writes go to a segment file; the writer starts
-    a new segment when it takes a batch and deletes the old one once that
-    batch is stored, so a segment holds only what is not yet in the database.
-    A segment whose process is gone is loaded by the next writer to start,
-    and by `captures import-log`. Files are `<host>-<pid>-<n>.jsonl`, 0600.
+    write() before the answer. Writes go to a segment file, which its process
+    holds an flock() on while it is open; the writer starts a new segment when
+    it takes a batch and deletes the old one once that batch is stored (or in
+    the capture log), so a segment holds only what is not yet kept elsewhere.
+    A segment nobody holds a lock on is an orphan: its process is gone. The
+    next writer to start loads orphans, as does `captures import-log`.
+    Files are `<random>.jsonl`, 0600, in a 0700 folder.
     """
 
     def __init__(self, folder: str):
         self.folder = folder
-        self._prefix = f"{_host()}-{os.getpid()}-"
         self._fd: int | None = None
         self._path: str | None = None
-        self._segments = 0
 
     def append(self, line: bytes) -> None:
         if self._fd is None:
-            os.makedirs(self.folder, mode=0o700, exist_ok=True)
-            self._segments += 1
-            self._path = os.path.join(self.folder, f"{self._prefix}{self._segments}.jsonl")
-            self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._open()
         os.write(self._fd, line)
+
+    def _open(self) -> None:
+        os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        if os.stat(self.folder).st_mode & 0o077:
+            os.chmod(self.folder, 0o700)
+        path = os.path.join(self.folder, f"{secrets.token_hex(8)}.jsonl")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd, self._path = fd, path
 
     def cut(self) -> str | None:
         """End the current segment; later lines start a new one. Returns the
         ended segment's path (None if nothing was written)."""
         if self._fd is None:
             return None
-        os.close(self._fd)
-        path, self._fd, self._path = self._path, None, None
+        path, fd, self._fd, self._path = self._path, self._fd, None, None
+        with contextlib.suppress(OSError):
+            os.close(fd)  # and with it the lock
         return path
 
     @staticmethod
     def discard(path: str | None) -> None:
         if path is not None:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(path)
 
 
 def journal_line(record: dict, body: bytes | None) -> bytes:
+    """A journal line: every capture field as received."""
+    return _line(record, body)
+
+
+def _line(record: dict, body: bytes | None) -> bytes:
+    """One JSON line of capture fields (ASCII only: no raw newline can be in it)."""
     line = {k: record.get(k) for k in CAPTURE_FIELDS}
     line["received_at"] = record["received_at"].isoformat()
     line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None
     return (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
 
 
-def _host() -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in os.uname().nodename)[:64]
-
-
-def _claim_orphan_journals(folder: str) -> list[str]:
-    """Journal segments of this host's processes that are gone, renamed out
-    of the way first (one importer wins each; the name says which), with
-    those claimed by an importer that is gone too."""
-    prefix = _host() + "-"
-    claimed = []
-    for path in sorted(glob.glob(os.path.join(glob.escape(folder), prefix + "*"))):
-        name = os.path.basename(path)
-        writer = name[len(prefix) :].split("-", 1)[0]
-        source, _, claimer = name.partition(".claimed-")
-        owner = claimer or writer  # the importer that claimed it, else its writer
-        if not source.endswith(".jsonl") or not owner.isdigit() or _alive(int(owner)):
-            continue
-        target = os.path.join(folder, f"{source}.claimed-{os.getpid()}")
-        try:
-            os.replace(path, target)
-        except FileNotFoundError:
-            continue  # claimed by another process
-        claimed.append(target)
-    return claimed
-
-
-def _alive(pid: int) -> bool:
+@contextlib.contextmanager
+def _orphan_journals(folder: str):
+    """Journal segments no process holds (their writers are gone, or so is an
+    importer that claimed them), each renamed under this process's lock so
+    that one importer takes each; the locks are held until the block ends."""
+    claimed: list[tuple[str, int]] = []
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        for path in sorted(glob.glob(os.path.join(glob.escape(folder), "*.jsonl*"))):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                target = os.path.join(folder, f"{secrets.token_hex(8)}.jsonl.claimed")
+                os.replace(path, target)
+            except (BlockingIOError, FileNotFoundError):
+                os.close(fd)  # a live writer's or importer's, or just taken
+                continue
+            claimed.append((target, fd))
+        yield [path for path, _ in claimed]
+    finally:
+        for _, fd in claimed:
+            os.close(fd)
 
 
 def _same_endpoint(fields: dict) -> bool:
