@@ -209,7 +209,10 @@ def test_the_key_link_opens_the_capture_for_its_owner_only(app, auth):
     auth.create("mallory@example.com")
     auth.login("mallory@example.com")
     stranger = auth._client.get(f"/inspector/key/{key}")
-    assert stranger.status_code == 404 and stranger.headers["Refresh"] == "2"
+    assert stranger.status_code == 404
+    assert stranger.headers["Refresh"] == f"2; url=/inspector/key/{key}?try=1"
+    last = auth._client.get(f"/inspector/key/{key}?try=5")
+    assert last.status_code == 404 and "Refresh" not in last.headers
     assert auth._client.get("/inspector/key/not-a-key").status_code == 404
 
 

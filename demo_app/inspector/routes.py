@@ -58,6 +58,7 @@ from .views import (
 
 PAGE_SIZE = 50
 LOG_KEY_RE = re.compile(r"[0-9a-f]{32}")
+KEY_RELOADS = 5
 
 
 def _int_arg(name: str, default: int | None = None, high: int | None = None) -> int | None:
@@ -199,13 +200,16 @@ def by_key(key: str):
     if capture is None or not _access().can_see(capture):
         message = (
             "No capture you can see has this key yet. The receiver answers before it "
-            "stores a capture: this page reloads in a moment. If it stays missing, the "
-            "capture was pruned or deleted, or is not yours to see."
+            "stores a capture: this page reloads in a moment, a few times. If it stays "
+            "missing, the capture was pruned or deleted, or is not yours to see."
         )
         response = current_app.make_response(
             error_response(404, message, link=(url_for("inspector.index"), "All captures"))
         )
-        response.headers["Refresh"] = "2"
+        tries = request.args.get("try", 0, type=int)
+        if 0 <= tries < KEY_RELOADS:  # a few reloads, then it is up to the reader
+            again = url_for("inspector.by_key", key=key, **{"try": tries + 1})
+            response.headers["Refresh"] = f"2; url={again}"
         return response
     return redirect(url_for("inspector.detail", capture_id=capture.id))
 
