@@ -345,9 +345,10 @@ os.register_at_fork(after_in_child=_after_fork)
 
 @atexit.register
 def _store_what_is_queued() -> None:
-    """A worker that exits stores its queued captures first."""
+    """A worker that exits stores its queued captures first (not its request
+    counts: they only feed the limit of a minute that ends with it)."""
     for writer in list(_writers):
-        writer.flush(timeout=10.0)
+        writer.flush(timeout=10.0, counts=False)
 
 
 def _write(batch: list[_Ticket], writer: Writer) -> bool:
