@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from demo_app import throttle
 from demo_app.extensions import db
 from demo_app.models import Capture
-from demo_app.receiver.store import journal_line
+from demo_app.receiver.store import capture_line
 
 from .payloads import IOS_PAYLOAD
 
@@ -148,7 +148,7 @@ def test_a_lone_request_does_not_wait_for_company(app):
 answers_first = pytest.mark.parametrize("app_settings", [{"RECEIVER_CONFIRM_STORED": False}])
 
 
-def _journal_lines(app) -> list[dict]:
+def _capture_lines(app) -> list[dict]:
     folder = Path(app.instance_path) / "journal"
     return [
         json.loads(line)
@@ -175,7 +175,7 @@ def test_the_answer_comes_before_the_write_and_the_journal_keeps_it_meanwhile(ap
         assert answer.json["device"] == {"subscription_id": IOS_PAYLOAD["oneSignalUserId"].lower(),
                                          "linked": False}  # fmt: skip
         # answered, not stored: on disk in the journal, whole
-        [line] = _journal_lines(app)
+        [line] = _capture_lines(app)
         assert line["log_key"] == key and line["path"] == "/register"
         assert json.loads(base64.b64decode(line["body_b64"])) == IOS_PAYLOAD
         with app.app_context():
@@ -184,7 +184,7 @@ def test_the_answer_comes_before_the_write_and_the_journal_keeps_it_meanwhile(ap
     with app.app_context():
         capture = db.session.scalar(sa.select(Capture).where(Capture.log_key == key))
         assert capture.parsed == IOS_PAYLOAD and capture.device_id is not None
-    assert _journal_lines(app) == []  # stored: the journal no longer holds it
+    assert _capture_lines(app) == []  # stored: the journal no longer holds it
     # The shared /register is read by admins: alice, no admin, gets the same
     # answer as for a key that names nothing.
     page = auth._client.get(f"/inspector/key/{key}")
@@ -231,7 +231,7 @@ def test_a_stopped_workers_journal_is_loaded_once(app):
         from demo_app.receiver.capture import read
 
         received = read(request, None, None, None, None)
-    line = journal_line(received.columns(), received.body)
+    line = capture_line(received.columns(), received.body)
     orphan = folder / "0badc0ffee000001.jsonl"
     orphan.write_bytes(line + line[:40])  # and a torn last line
     live = folder / "0badc0ffee000002.jsonl"

@@ -41,7 +41,7 @@ def append_to_log(record: dict, masked_headers: list, body: bytes | None) -> Non
     CAPTURE_LOG_MAX_BYTES rotates it to `<log>.1` first (replacing the previous
     one), so the two never hold more than twice that."""
     cookies = mask_cookies(record["cookies"], current_app, record["headers"])
-    data = _line({**record, "headers": masked_headers, "cookies": cookies}, body)
+    data = capture_line({**record, "headers": masked_headers, "cookies": cookies}, body)
     path = current_app.config["CAPTURE_LOG"]
     _rotate_if_full(path, current_app.config["CAPTURE_LOG_MAX_BYTES"], len(data))
     _append(path, data)
@@ -214,13 +214,9 @@ class Journal:
                 os.unlink(path)
 
 
-def journal_line(record: dict, body: bytes | None) -> bytes:
-    """A journal line: every capture field as received."""
-    return _line(record, body)
-
-
-def _line(record: dict, body: bytes | None) -> bytes:
-    """One JSON line of capture fields (ASCII only: no raw newline can be in it)."""
+def capture_line(record: dict, body: bytes | None) -> bytes:
+    """One JSON line of capture fields, for the journal as received and for
+    the capture log masked (ASCII only: no raw newline can be in it)."""
     line = {k: record.get(k) for k in CAPTURE_FIELDS}
     line["received_at"] = record["received_at"].isoformat()
     line["body_b64"] = base64.b64encode(body).decode("ascii") if body is not None else None

@@ -38,7 +38,7 @@ from ..devices import service as devices
 from ..extensions import db
 from ..models import Capture
 from .capture import Received
-from .store import Journal, append_to_log, import_journals, journal_line, prune
+from .store import Journal, append_to_log, capture_line, import_journals, prune
 
 INSERT_CAPTURE = sa.insert(Capture.__table__).returning(
     Capture.__table__.c.id, sort_by_parameter_order=True
@@ -176,7 +176,7 @@ class Writer:
         it: the caller then keeps it in the capture log."""
         ticket = _Ticket(received, confirm)
         # Answered before it is stored: kept in the journal until it is.
-        line = None if confirm else journal_line(received.columns(), received.body)
+        line = None if confirm else capture_line(received.columns(), received.body)
         deadline = time.monotonic() + self.MAX_WAIT
         with self._changed:
             while len(self._queue) >= self.MAX_QUEUED:
