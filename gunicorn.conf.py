@@ -17,9 +17,7 @@ bind = os.environ.get(
     "BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 # Threaded workers, one process per CPU: a request that waits (a OneSignal
-# send has up to ONESIGNAL_DEADLINE) holds a thread, not a process, and the
-# receiver's concurrent requests in one process share one transaction
-# (receiver/writer.py).
+# send has up to ONESIGNAL_DEADLINE) holds a thread, not a process.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))

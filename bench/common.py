@@ -40,11 +40,12 @@ class Site:
         self.tmp = Path(tempfile.mkdtemp(prefix="pushlab-bench-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url or f"sqlite:///{self.tmp}/bench.db"
         self.env = {
             **os.environ,
             "INSTANCE_PATH": str(self.tmp),
             "SECRET_KEY": "bench-secret",
-            "DATABASE_URL": database_url or f"sqlite:///{self.tmp}/bench.db",
+            "DATABASE_URL": self.database_url,
             "CAPTURE_MAX_COUNT": "100000000",
             "CAPTURE_MAX_DAYS": "0",
             "PORT": str(self.port),

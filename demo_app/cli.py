@@ -57,7 +57,8 @@ def captures_prune(max_count: int | None, max_days: int | None) -> None:
     """Apply the retention setting now."""
     from flask import current_app
 
-    from .receiver.store import prune, prune_log
+    from .receiver.capture_log import prune_log
+    from .receiver.store import prune
 
     count = current_app.config["CAPTURE_MAX_COUNT"] if max_count is None else max_count
     days = current_app.config["CAPTURE_MAX_DAYS"] if max_days is None else max_days
@@ -72,20 +73,18 @@ def captures_prune(max_count: int | None, max_days: int | None) -> None:
 @captures.command("import-log")
 @click.option("--path", default=None, help="Log file (default: the CAPTURE_LOG setting).")
 def captures_import_log(path: str | None) -> None:
-    """Load captures from the JSON-lines log that the database is missing, and
-    those that stopped workers had answered but not stored (their journals)."""
-    import os
-
+    """Load the captures the database is missing from the JSON-lines capture
+    log, then apply retention."""
     from flask import current_app
 
-    from .receiver.store import import_journals, import_log
+    from .receiver.capture_log import import_log
+    from .receiver.store import prune
 
-    added, seen = import_log(path or current_app.config["CAPTURE_LOG"])
+    config = current_app.config
+    added, seen = import_log(path or config["CAPTURE_LOG"])
+    if added:
+        prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
     click.echo(f"Added {added} of {seen} logged captures; the rest were already stored.")
-    if path is None:
-        added, seen = import_journals(os.path.join(current_app.instance_path, "journal"))
-        if seen:
-            click.echo(f"Added {added} of {seen} captures from stopped workers' journals.")
 
 
 devices_group = AppGroup("devices", help="Manage the user-device links.")

@@ -58,6 +58,8 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
     env = os.environ if env is None else env
     settings = {
         "ALLOW_SIGNUP": _bool(env.get("ALLOW_SIGNUP"), True),
+        # Werkzeug's method string; the default is Werkzeug's own (scrypt).
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         "ONESIGNAL_APP_ID": env.get("ONESIGNAL_APP_ID", ""),
         "ONESIGNAL_API_KEY": env.get("ONESIGNAL_API_KEY", ""),
         "ONESIGNAL_API_URL": env.get("ONESIGNAL_API_URL", "https://api.onesignal.com"),
@@ -82,9 +84,6 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "SITE_URL": env.get("SITE_URL", "").strip(),
         "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
         "REGISTER_LIMIT_PER_MINUTE": _int(env.get("REGISTER_LIMIT_PER_MINUTE"), 600),
-        # Off: the receiver answers once a capture is queued for its process's
-        # writer; on: once it is committed, naming its id (receiver/writer.py).
-        "RECEIVER_CONFIRM_STORED": _bool(env.get("RECEIVER_CONFIRM_STORED"), False),
         "MESSAGE_LIMIT_PER_MINUTE": _int(env.get("MESSAGE_LIMIT_PER_MINUTE"), 10),
         "ONESIGNAL_DEADLINE": _float(env.get("ONESIGNAL_DEADLINE"), 15.0),
         "CAPTURE_LOG_MAX_BYTES": _int(env.get("CAPTURE_LOG_MAX_BYTES"), 64 * 1024 * 1024),

@@ -65,8 +65,8 @@ _thread_locks: dict[str, threading.Lock] = {}
 
 @contextlib.contextmanager
 def write_lock():
-    """Serialise hot-path writers to a SQLite file across every worker process
-    and thread.
+    """Serialise the receiver's writes to a SQLite file across every worker
+    process and thread.
 
     SQLite lets one writer in at a time; a second one waits in SQLite's busy
     handler, which sleeps in steps of 1 ms and more. An flock() waiter is woken

@@ -3,7 +3,9 @@
 Any number of runners (a thread in each web worker, or `flask --app wsgi
 worker`) can poll the same database: a job is claimed with a compare-and-set
 UPDATE, so exactly one runner takes it. A job left "running" by a runner that
-died is taken again after STALE.
+died is taken again after STALE. Each runner also applies the captures'
+retention (CAPTURE_MAX_COUNT, CAPTURE_MAX_DAYS) when it starts and every
+RETENTION_EVERY seconds after, so no request of the receiver pays for it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from flask import Flask, current_app
 
 from .extensions import db
 from .models import Job, utcnow
+from .receiver.store import prune
 
 POLL_SECONDS = 1.0
+RETENTION_EVERY = 600.0
 STALE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 _started: set[int] = set()
@@ -102,10 +106,20 @@ def enqueue(kind: str, user_id: int | None, payload: dict, delay: float = 0) -> 
     return job
 
 
+def apply_retention() -> int:
+    """Delete the captures beyond the retention settings; how many went."""
+    config = current_app.config
+    return prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
+
+
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
+    retention_due = time.monotonic()
     while not (stop and stop.is_set()):
         with app.app_context():
             try:
+                if time.monotonic() >= retention_due:
+                    retention_due = time.monotonic() + RETENTION_EVERY
+                    apply_retention()
                 ran = run_due_jobs()
             except sa.exc.SQLAlchemyError as error:
                 db.session.rollback()

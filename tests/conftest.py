@@ -57,19 +57,42 @@ def database_url(kind: str, tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+# Whether the PostgreSQL schema built by `reset_schema` still stands: it is
+# built once a session, then emptied between tests (TRUNCATE is much cheaper
+# than DROP SCHEMA plus create_all). A test that drops or migrates the schema
+# calls `empty_database()`, and the next test builds it afresh.
+_PG_SCHEMA = {"ready": False}
+
+
 def empty_database() -> None:
     """Drop every table (in an app context), Alembic's included on PostgreSQL."""
     if db.engine.dialect.name == "postgresql":
+        _PG_SCHEMA["ready"] = False
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     else:
         db.drop_all()
 
 
+def _truncate_all() -> bool:
+    """Empty every table of the PostgreSQL schema built earlier; False if it
+    is not as built (a test changed it), so it must be built again."""
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True
+
+
 def reset_schema(app) -> None:
     with app.app_context():
+        if db.engine.dialect.name == "postgresql" and _PG_SCHEMA["ready"] and _truncate_all():
+            return
         empty_database()
         db.create_all()
+        _PG_SCHEMA["ready"] = db.engine.dialect.name == "postgresql"
 
 
 def make_app(url: str, tmp_path, **overrides):
@@ -83,9 +106,9 @@ def make_app(url: str, tmp_path, **overrides):
         "RUN_WORKER": False,
         # the test client's host; links are built from it, never from Host
         "SITE_URL": "http://localhost",
-        # Each test reads what it posted at once: answers wait for the write.
-        # tests/test_receiver_writer.py covers answering before it, the default.
-        "RECEIVER_CONFIRM_STORED": True,
+        # A cheap hash: the production method costs ~100 ms a password, and
+        # the suite makes hundreds. test_auth.py checks the production default.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     settings.update(overrides)
     return create_app(settings)
@@ -107,7 +130,6 @@ def app(db_kind, tmp_path, app_settings):
     app = make_app(database_url(db_kind, tmp_path), tmp_path, **app_settings)
     reset_schema(app)
     yield app
-    app.extensions["receiver.writer"].flush(timeout=5.0)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -10,7 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from demo_app.extensions import db
 from demo_app.models import Capture, Device
-from demo_app.receiver.store import import_log
+from demo_app.receiver.capture_log import import_log
 
 from .conftest import make_app, reset_schema
 from .helpers import captures_table_away

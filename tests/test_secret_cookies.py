@@ -15,8 +15,8 @@ from werkzeug.sansio.http import parse_cookie
 
 from demo_app.extensions import db
 from demo_app.models import Capture
+from demo_app.receiver.capture_log import read_log
 from demo_app.receiver.parsing import RAW_HEADERS_KEY
-from demo_app.receiver.store import read_log
 
 from .helpers import captures_table_away
 from .rawhttp import request_bytes, send, served

@@ -60,8 +60,6 @@ MATRIX = [
     # Capture 1 is Alice's: Bob gets the same 404 as for a capture that does not exist.
     ("inspector.detail", "GET", "/inspector/1", {}, (302, 200, 404, 200)),
     ("inspector.pane", "GET", "/inspector/1/pane", {}, (302, 200, 404, 200)),
-    # A key no capture has (whose key it is is checked in test_receiver_writer.py).
-    ("inspector.by_key", "GET", "/inspector/key/" + "0" * 32, {}, (302, 404, 404, 404)),
     ("inspector.compare_page", "GET", "/inspector/compare?pick=1&pick=3", {}, (302, 200, 404, 200)),
     ("inspector.download_body", "GET", "/inspector/1/body", {}, (302, 200, 404, 200)),
     ("inspector.download_har", "GET", "/inspector/1/har", {}, (302, 200, 404, 200)),

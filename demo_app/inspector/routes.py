@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -22,7 +21,6 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..endpoints.service import access_for, endpoints_of
-from ..errors import error_response
 from ..extensions import db
 from ..ids import MAX_ID, out_of_range
 from ..models import Capture
@@ -57,8 +55,6 @@ from .views import (
 )
 
 PAGE_SIZE = 50
-LOG_KEY_RE = re.compile(r"[0-9a-f]{32}")
-KEY_RELOADS = 5
 
 
 def _int_arg(name: str, default: int | None = None, high: int | None = None) -> int | None:
@@ -180,38 +176,6 @@ def detail(capture_id: int):
     capture = _capture_or_404(capture_id)
     context = {**_list_context(_filters(), None), **_detail_context(capture)}
     return render_template("inspector/detail.html", **context)
-
-
-@bp.get("/inspector/key/<key>")
-@login_required
-def by_key(key: str):
-    """A capture by the key the receiver answered with (`capture_key`): the
-    answer comes before the write, so the link may be opened before the
-    capture is stored. This process's own queue is written first; a capture
-    another worker is still writing is a reload away."""
-    if not LOG_KEY_RE.fullmatch(key):
-        abort(404, "That is not a capture key.")
-    find = sa.select(Capture).where(Capture.log_key == key)
-    capture = db.session.scalar(find)
-    if capture is None:
-        db.session.rollback()  # no connection held while waiting
-        current_app.extensions["receiver.writer"].flush(timeout=1.0, counts=False)
-        capture = db.session.scalar(find)
-    if capture is None or not _access().can_see(capture):
-        message = (
-            "No capture you can see has this key yet. The receiver answers before it "
-            "stores a capture: this page reloads in a moment, a few times. If it stays "
-            "missing, the capture was pruned or deleted, or is not yours to see."
-        )
-        response = current_app.make_response(
-            error_response(404, message, link=(url_for("inspector.index"), "All captures"))
-        )
-        tries = request.args.get("try", 0, type=int)
-        if 0 <= tries < KEY_RELOADS:  # a few reloads, then it is up to the reader
-            again = url_for("inspector.by_key", key=key, **{"try": tries + 1})
-            response.headers["Refresh"] = f"2; url={again}"
-        return response
-    return redirect(url_for("inspector.detail", capture_id=capture.id))
 
 
 @bp.get("/inspector/<int:capture_id>/pane")

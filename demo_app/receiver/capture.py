@@ -18,7 +18,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
 
 from ..devices.info import Info, looks_like_uuid
-from ..models import utcnow
+from ..models import Capture, utcnow
 from .masking import mask_headers
 from .parsing import (
     LABEL_RE,
@@ -37,8 +37,8 @@ DRAIN_CAP = 256 * 1024 * 1024  # stop counting an oversized body after this
 
 @dataclasses.dataclass(slots=True)
 class Received:
-    """A request as the receiver keeps it. The first fields are the capture's
-    columns (`columns()`); the rest is what the answer and the device link need."""
+    """A request as the receiver keeps it: a field for each of the capture's
+    columns (`columns()`), then what the answer and the device link need."""
 
     log_key: str
     received_at: dt.datetime
@@ -81,12 +81,9 @@ class Received:
         self.error = {"error": message, **error}
 
 
-CAPTURE_COLUMNS = (
-    "log_key", "received_at", "method", "path", "label", "query_string", "remote_addr",
-    "content_type", "headers", "cookies", "body", "body_size", "session_hash", "endpoint_id",
-    "user_id", "search_text", "status", "http_status", "problems", "parsed", "platform",
-    "device_id", "reply",
-)  # fmt: skip
+# The capture's columns, as the model has them; `Received` names each one
+# (tests/test_receiver.py holds the two together).
+CAPTURE_COLUMNS = tuple(c.name for c in Capture.__table__.columns if c.name != "id")
 
 
 class BrokenBody(Exception):
@@ -219,17 +216,12 @@ def _search_text(received: Received) -> str:
     return clean("\n".join(parts).lower(), SEARCH_BODY_CHARS + 16384)
 
 
-def understood(received: Received, capture_id: int | None, user_email: str | None) -> dict:
-    """The answer to a request that was taken: what the receiver made of it.
-
-    `capture_id` is None when the answer does not wait for the write
-    (RECEIVER_CONFIRM_STORED off): the capture is then named by its key, and
-    the inspector link finds it by that key."""
+def understood(received: Received, capture_id: int, user_email: str | None) -> dict:
+    """The answer to a request that was stored: what the receiver made of it."""
     info = received.info
     names_device = info is not None and looks_like_uuid(info.subscription_id)
     return {
         "capture_id": capture_id,
-        "capture_key": received.log_key,
         "status": received.status,
         "label": received.label,
         "user": user_email or "anonymous",
@@ -240,13 +232,8 @@ def understood(received: Received, capture_id: int | None, user_email: str | Non
         ),
         "understood": {name: getattr(info, name) for name in UNDERSTOOD_FIELDS} if info else None,
         "warnings": received.problems,
-        "inspect": inspect_path(received.log_key, capture_id),
+        "inspect": f"/inspector/{capture_id}",
     }
-
-
-def inspect_path(log_key: str, capture_id: int | None) -> str:
-    """Where the inspector shows this capture: by id once it is known."""
-    return f"/inspector/{capture_id}" if capture_id is not None else f"/inspector/key/{log_key}"
 
 
 UNDERSTOOD_FIELDS = (

@@ -2,17 +2,23 @@
 
 `/register`, `/register/<label>` (shared, read by admins) and `/r/<token>` (a
 private endpoint) record every request, whatever its method, and answer it.
-They are plain views: `current_user` is who the request's cookies log in
-(session or remember-me cookie, as on every page), and every hook and
-security header applies. Reading and judging the request is `capture.py`;
-storing it, `writer.py`.
+They are plain views and every hook and security header applies. Reading and
+judging the request is `capture.py`; storing it, `store.py`, in the request:
+the answer names the stored capture's id.
+
+Who sent it: the user the request's cookies log in (session or remember-me
+cookie, as on every page), but only for a request the app makes: a POST that
+no browser marks as coming from another site (`Sec-Fetch-Site` absent, as from
+the app's native HTTP client, or `same-origin`). Any other request is recorded
+as anonymous: a page on another site that navigates a visitor's browser here
+(a link, `location = ...`, a popup; SameSite=Lax cookies ride along) must not
+put the visitor's name, email or device on a capture its author can read.
 
 Exempt from CSRF by design: the app posts natively (or from a hidden web view
 at the endpoint's origin) with the user's cookies and cannot carry a token.
 What it can do is limited to recording a capture and linking the reported
-device to the sender's own account: nothing a forged cross-site POST could
-abuse beyond adding a device to the victim's list, which the victim sees and
-can remove.
+device to the sender's own account: a forged cross-site POST carries no
+SameSite=Lax cookie, and one marked cross-site is recorded as anonymous.
 """
 
 from __future__ import annotations
@@ -29,10 +35,8 @@ from werkzeug.routing import Rule
 from ..extensions import csrf, db
 from ..links import site_url
 from ..models import Endpoint
-from . import bp, replies
+from . import bp, replies, store
 from .capture import Received, read, understood
-from .store import append_to_log
-from .writer import Writer
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -58,7 +62,6 @@ RULES = (
 
 @bp.record_once
 def _add_rules(state) -> None:
-    state.app.extensions["receiver.writer"] = Writer(state.app)
     for path, endpoint, view, defaults in RULES:
         state.app.url_map.add(Rule(path, endpoint=endpoint, defaults=defaults))
         state.app.view_functions[endpoint] = view
@@ -82,42 +85,43 @@ def _refused_host_is_recorded():
 
 def receive(label: str | None = None, token: str | None = None) -> Response:
     """Record one request and answer it."""
-    config = current_app.config
-    user_id, email = (
-        (current_user.id, current_user.email) if current_user.is_authenticated else (None, None)
-    )
+    user_id, email = _sender()
     endpoint = _endpoint(token)
     received = read(request, label, endpoint.id if endpoint else None, token, user_id)
-    writer = current_app.extensions["receiver.writer"]
-    retry_after = writer.take(received.remote_addr, config["REGISTER_LIMIT_PER_MINUTE"])
-    if retry_after:
-        return _throttled(received, retry_after)
     reply = replies.choose(endpoint, received)
-    confirm = config["RECEIVER_CONFIRM_STORED"]
-    # Made now: the writer thread may add to `received` once it has it.
-    answer = None if confirm or received.error is not None else understood(received, None, email)
-    if confirm:
-        db.session.rollback()  # no connection held while waiting for the writer
     try:
-        ticket = writer.submit(received, confirm)
-    except BaseException:
+        capture_id = store.save(received)
+    except store.Throttled as throttled:
         if reply:
             reply.cancel()
-        raise
-    if ticket is None or (confirm and ticket.capture_id is None):
+        return _throttled(received, throttled.retry_after)
+    except OSError as error:
+        if reply:
+            reply.cancel()
+        current_app.logger.error("capture log not writable: %s", type(error).__name__)
+        return _json({"error": "The capture could not be stored. Try again."}, 503)
+    if capture_id is None:
         if reply:
             reply.cancel(received)
         return _logged_only(received)
-    capture_id = ticket.capture_id
     if reply is not None:
         return reply.send()
     if received.error is not None:
-        body = {"capture_id": capture_id, "capture_key": received.log_key, **received.error}
-        response = _json(body, received.http_status)
+        response = _json({"capture_id": capture_id, **received.error}, received.http_status)
         if received.http_status == 405:
             response.headers["Allow"] = "POST"
         return response
-    return _json(answer or understood(received, capture_id, email))
+    return _json(understood(received, capture_id, email))
+
+
+def _sender() -> tuple[int | None, str | None]:
+    """(user id, email) of the logged-in sender of a request the app makes;
+    (None, None) for anything else (see the module's docstring)."""
+    if request.method != "POST" or not current_user.is_authenticated:
+        return None, None
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return None, None
+    return current_user.id, current_user.email
 
 
 def _throttled(received: Received, retry_after: int) -> Response:
@@ -136,12 +140,7 @@ def _throttled(received: Received, retry_after: int) -> Response:
 
 
 def _logged_only(received: Received) -> Response:
-    """The database could not take the capture: keep it in the capture log."""
-    try:
-        append_to_log(received.columns(), received.masked_headers, received.body)
-    except OSError as error:
-        current_app.logger.error("capture log not writable: %s", error)
-        return _json({"error": "The capture could not be stored. Try again."}, 503)
+    """The database could not take the capture: it is in the capture log."""
     kept = {
         "stored": "log only",
         "message": "The database is unavailable: this request was kept in the capture log "
