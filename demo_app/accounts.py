@@ -6,6 +6,7 @@ import functools
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .devices.external_id import default_for
@@ -34,10 +35,10 @@ def find_by_email(email: str) -> User | None:
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """A hash made the way real ones are (same method and cost) of a password
     nobody knows."""
-    return generate_password_hash(secrets.token_hex(16))
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -45,7 +46,7 @@ def authenticate(email: str, password: str) -> User | None:
     password hash as well, so both answers take as long."""
     user = find_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     return user if user.check_password(password) else None
 

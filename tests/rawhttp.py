@@ -32,7 +32,7 @@ class QuietPlainHandler(WSGIRequestHandler):
 def served(app, raw_headers: bool = True):
     handler = QuietRawHandler if raw_headers else QuietPlainHandler
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server

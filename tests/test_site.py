@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from demo_app import create_app
 from demo_app.config import from_environment, normalise_database_url, secret_key_for
+from demo_app.extensions import db
 
 
 def test_healthz_ok(client):
@@ -197,3 +198,16 @@ def test_sqlite_uses_wal_and_busy_timeout(tmp_path):
 @pytest.mark.parametrize("path", ["/", "/login", "/signup"])
 def test_public_pages_render(client, path):
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("app_settings", [{"PASSWORD_HASH_METHOD": "scrypt"}])
+def test_passwords_are_hashed_with_scrypt_by_default(app, auth, client):
+    """The tests hash cheaply (conftest); the site's default is Werkzeug's scrypt."""
+    from demo_app.models import User
+
+    assert from_environment({})["PASSWORD_HASH_METHOD"] == "scrypt"
+    auth.create()
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash))
+    assert stored.startswith("scrypt:32768:8:1$")
+    assert auth.login().status_code == 302 and client.get("/profile").status_code == 200

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SCREENSHOTS = Path(
-    os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "screenshots")
-)
+# Screenshots are taken only when asked: SCREENSHOT_DIR=screenshots make test
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
 def _browser_problem() -> str | None:
@@ -69,7 +69,7 @@ class LiveServer:
         # links are built from SITE_URL: the address this server really has
         app.config["SITE_URL"] = self.url
         app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -113,12 +113,37 @@ def page(browser, live_server):
             page.external_requests.append(request.url)
 
     page.on("request", check_request)
+    track_requests(page)
     yield page
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+def track_requests(page) -> None:
+    """Keep `page.in_flight`: the requests the page has started and not yet
+    finished, for `settled()`."""
+    in_flight = page.in_flight = set()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
+
+
+def settled(page, timeout: float = 10.0) -> None:
+    """Wait until the page has loaded and every request it started (its
+    scripts' fetches included) has an answer: what "networkidle" waits for,
+    without its 500 ms of quiet after the last one."""
+    page.wait_for_load_state("load")
+    deadline = time.monotonic() + timeout
+    while page.in_flight:
+        assert time.monotonic() < deadline, f"requests still open: {page.in_flight}"
+        page.wait_for_timeout(10)  # Playwright's events arrive while it waits
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path | None:
+    """Save the page (all of it, or the viewport) as SCREENSHOT_DIR/<name>.png,
+    if that is set."""
+    if not SCREENSHOTS:
+        return None
+    path = Path(SCREENSHOTS) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

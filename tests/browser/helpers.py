@@ -81,12 +81,11 @@ def require_median_js():
 def first_screen(page, base: str, name: str) -> None:
     """A 360x740 screenshot of the page as it first shows (no scrolling), and
     the check that the OneSignal page's verdict fits in it."""
-    from .conftest import SCREENSHOTS
+    from .conftest import screenshot
 
     page.set_viewport_size({"width": 360, "height": 740})
     page.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    screenshot(page, name, full_page=False)
     box = page.locator("#verdict").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 740, f"verdict ends at {box}"
 

@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
-from .conftest import screenshot
+from .conftest import screenshot, settled, track_requests
 from .helpers import assert_accessible, login, open_fold, send_message
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ def _name(path: str) -> str:
 
 def check_page(page, name: str, console: list, status: int | None = 200) -> None:
     """What every page state must pass, light and dark, with screenshots of both."""
-    page.wait_for_load_state("networkidle")
+    settled(page)
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
@@ -219,6 +219,7 @@ def test_every_page_state(browser, live_server, live_app, width, height):
     _users(live_app)
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
+    track_requests(page)
     page.errors, page.external_requests = [], []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     base = live_server.url

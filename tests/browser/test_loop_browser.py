@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
-from .conftest import SCREENSHOTS, screenshot
+from .conftest import screenshot
 from .helpers import (
     FAKE_NATIVE,
     LINK_LIB,
@@ -102,7 +102,7 @@ def test_loop_on_the_simulator(browser, live_server, live_app, standin, user):
     expect(note).to_contain_text("Push Lab")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     note.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
-    page.screenshot(path=str(SCREENSHOTS / "loop-simulated-notification-360x740.png"))
+    screenshot(page, "loop-simulated-notification-360x740", full_page=False)
     # 3. the request OneSignal got opens this site's page, with its token
     body = the_push(standin)
     assert body["include_subscription_ids"] == [device]
@@ -159,7 +159,7 @@ def test_simulated_phone_shows_a_message_from_someone_else(browser, live_server,
     expect(note).to_contain_text("Message from alice@example.com")
     expect(note).to_contain_text("<b>Lunch?</b>")  # shown as text, never as HTML
     note.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
-    page.screenshot(path=str(SCREENSHOTS / "loop-message-notification-360x740.png"))
+    screenshot(page, "loop-message-notification-360x740", full_page=False)
     note.get_by_role("button", name="Tap to open").click()
     expect(page.get_by_role("heading", name="From alice@example.com")).to_be_visible()
     other.close()
@@ -280,14 +280,14 @@ def test_profile_and_onesignal_page_show_what_onesignal_links(
     expect(panel.locator(".os-sub").filter(has_text=device[-6:])).to_contain_text("this device")
     expect(panel.locator(".os-sub").filter(has_text="00dead")).to_contain_text("unsubscribed")
     panel.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "profile-onesignal-user-360x740.png"))
+    screenshot(page, "profile-onesignal-user-360x740", full_page=False)
     page.goto(base + "/onesignal")
     expect(page.locator("#os-user")).to_contain_text("this device")
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.screenshot(path=str(SCREENSHOTS / "onesignal-1280x800.png"))
+    screenshot(page, "onesignal-1280x800", full_page=False)
     page.goto(base + "/profile")
     expect(panel).to_contain_text("this device")
-    page.screenshot(path=str(SCREENSHOTS / "profile-1280x800.png"), full_page=True)
+    screenshot(page, "profile-1280x800")
     del standin.users[user]
     page.reload()
     expect(panel).to_contain_text(

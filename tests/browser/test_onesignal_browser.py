@@ -320,8 +320,6 @@ def test_simulated_v5_app_calls_no_hook_by_itself(phone, live_server, user):
 def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
     """The salesperson's laptop: OneSignal is not configured, the simulated
     phone still shows the push, and tapping it opens and greets the page."""
-    from .conftest import SCREENSHOTS
-
     page = phone(bridge=False, suffix="")
     login(page, live_server.url)
     page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
@@ -335,12 +333,12 @@ def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
     expect(note).to_contain_text("Hello from Push Lab")
     note.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
     page.set_viewport_size({"width": 360, "height": 740})
-    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-not-configured-360x740.png"))
+    screenshot(page, "laptop-demo-not-configured-360x740", full_page=False)
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-not-configured-1280x800.png"))
+    screenshot(page, "laptop-demo-not-configured-1280x800", full_page=False)
     note.get_by_role("button", name="Tap to open").click()
     expect(page.get_by_text("You opened “Hello from Push Lab” (push #1)")).to_be_visible()
     page.goto(live_server.url + "/onesignal")
     expect(page.locator("#v-opened")).to_have_class("v-row v-ok")
-    page.screenshot(path=str(SCREENSHOTS / "laptop-demo-onesignal-1280x800.png"))
+    screenshot(page, "laptop-demo-onesignal-1280x800", full_page=False)
     assert page.errors == []
