@@ -84,6 +84,9 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         "SITE_URL": env.get("SITE_URL", "").strip(),
         "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
         "REGISTER_LIMIT_PER_MINUTE": _int(env.get("REGISTER_LIMIT_PER_MINUTE"), 600),
+        # Forwarding captures to an endpoint owner's backend (receiver/forward.py).
+        "FORWARD_TIMEOUT": _float(env.get("FORWARD_TIMEOUT"), 10.0),
+        "FORWARD_ALLOW_PRIVATE": _bool(env.get("FORWARD_ALLOW_PRIVATE"), False),
         "MESSAGE_LIMIT_PER_MINUTE": _int(env.get("MESSAGE_LIMIT_PER_MINUTE"), 10),
         "ONESIGNAL_DEADLINE": _float(env.get("ONESIGNAL_DEADLINE"), 15.0),
         "CAPTURE_LOG_MAX_BYTES": _int(env.get("CAPTURE_LOG_MAX_BYTES"), 64 * 1024 * 1024),

@@ -190,6 +190,9 @@ class Capture(db.Model):
     # the endpoint's custom reply as it was sent: status, content_type, body,
     # delay_ms (and delay_skipped); None when the receiver answered itself
     reply: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    # what the endpoint's backend was sent and answered: the forward, then
+    # any replays (receiver/forward.py); None when it forwards nowhere
+    forwards: so.Mapped[list | None] = so.mapped_column(sa.JSON)
 
     user: so.Mapped[User | None] = so.relationship()
     device: so.Mapped[Device | None] = so.relationship()
@@ -389,6 +392,12 @@ class Endpoint(db.Model):
     reply_content_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     reply_body: so.Mapped[str | None] = so.mapped_column(sa.Text)
     reply_delay_ms: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The owner's backend: each capture is also sent there (receiver/forward.py);
+    # forward_answer says what the app gets back, "site" or "backend".
+    forward_url: so.Mapped[str | None] = so.mapped_column(sa.String(2048))
+    forward_answer: so.Mapped[str] = so.mapped_column(
+        sa.String(8), default="site", server_default="site"
+    )
 
     owner: so.Mapped[User] = so.relationship()
     members: so.Mapped[list[EndpointMember]] = so.relationship(

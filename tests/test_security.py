@@ -55,6 +55,13 @@ MATRIX = [
      (302, 302, 404, 404)),
     ("endpoints.clear_reply", "POST", "/endpoints/1/reply/clear", {"data": {}},
      (302, 302, 404, 404)),
+    ("endpoints.set_forward", "POST", "/endpoints/1/forward",
+     {"data": {"url": "https://backend.example.com/push", "answer": "site"}},
+     (302, 302, 404, 404)),
+    ("endpoints.stop_forwarding", "POST", "/endpoints/1/forward/stop", {"data": {}},
+     (302, 302, 404, 404)),
+    # Alice's endpoint forwards nowhere: nothing to replay, for anybody.
+    ("inspector.replay", "POST", "/inspector/3/replay", {"data": {}}, (302, 403, 404, 403)),
     ("inspector.index", "GET", "/inspector", {}, (302, 200, 200, 200)),
     ("inspector.rows", "GET", "/inspector/rows?after=0", {}, (302, 200, 200, 200)),
     # Capture 1 is Alice's: Bob gets the same 404 as for a capture that does not exist.

@@ -1,5 +1,14 @@
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -54,3 +63,23 @@ class ReplyForm(FlaskForm):
 
 class ClearReplyForm(FlaskForm):
     """Back to the receiver's own answer (the form carries only its CSRF token)."""
+
+
+class ForwardForm(FlaskForm):
+    """Where each capture is also sent, and which answer the app gets."""
+
+    url = URLField(
+        "Forward URL",
+        validators=[
+            DataRequired("Give your backend's URL, e.g. https://api.example.com/push"),
+            Length(max=2048),
+        ],  # fmt: skip
+    )
+    answer = RadioField(
+        "The app gets",
+        choices=[
+            SelectChoice("site", "this site's answer"),
+            SelectChoice("backend", "your backend's answer, as it came"),
+        ],  # fmt: skip
+        default="site",
+    )

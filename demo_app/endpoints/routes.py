@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from .. import throttle
 from ..links import site_url
 from . import bp, service
-from .forms import ClearReplyForm, EndpointForm, ReplyForm, ShareForm
+from .forms import ClearReplyForm, EndpointForm, ForwardForm, ReplyForm, ShareForm
 
 SHARE_WINDOW = dt.timedelta(hours=1)
 SHARE_MISSES_PER_HOUR = 20
@@ -65,7 +65,8 @@ def decline(endpoint_id: int):
 
 @bp.get("/endpoints/<int(max=2147483647):endpoint_id>")
 @login_required
-def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 200):
+def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 200,
+           forward_form: ForwardForm | None = None):  # fmt: skip
     endpoint = _mine_or_404(endpoint_id)
     return render_template(
         "endpoints/detail.html",
@@ -74,6 +75,8 @@ def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 
         rename_form=EndpointForm(name=endpoint.name),
         share_form=ShareForm(),
         reply_form=reply_form or _reply_form_of(endpoint),
+        forward_form=forward_form
+        or ForwardForm(formdata=None, url=endpoint.forward_url, answer=endpoint.forward_answer),
         owner=endpoint.owner_id == current_user.id,
     ), status
 
@@ -209,3 +212,30 @@ def unshare(endpoint_id: int, user_id: int):
 @bp.app_context_processor
 def endpoint_helpers():
     return {"endpoint_url": receiver_url}
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/forward")
+@login_required
+def set_forward(endpoint_id: int):
+    """Send each capture on to the owner's backend too."""
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    form = ForwardForm()
+    if form.validate_on_submit():
+        try:
+            service.set_forward(endpoint, form.url.data.strip(), form.answer.data)
+        except service.EndpointError as error:
+            form.url.errors = [*form.url.errors, str(error)]
+        else:
+            flash("Each request to this endpoint is now also sent to your backend.", "success")
+            return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id) + "#forward")
+    return detail(endpoint.id, forward_form=form, status=400)
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/forward/stop")
+@login_required
+def stop_forwarding(endpoint_id: int):
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    if ClearReplyForm().validate_on_submit():
+        service.stop_forwarding(endpoint)
+        flash("Requests to this endpoint are no longer forwarded.", "success")
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id) + "#forward")

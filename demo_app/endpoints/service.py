@@ -15,11 +15,13 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..accounts import find_by_email
 from ..display import HIDDEN
 from ..extensions import db
 from ..models import Capture, Endpoint, EndpointMember, User, utcnow
+from ..receiver import forward
 from ..receiver.store import delete_captures
 
 TOKEN_BYTES = 18  # 24 URL-safe characters, 144 random bits
@@ -95,6 +97,20 @@ def clear_reply(endpoint: Endpoint) -> None:
     """Back to the receiver's own JSON answer."""
     endpoint.reply_status = endpoint.reply_content_type = endpoint.reply_body = None
     endpoint.reply_delay_ms = 0
+    db.session.commit()
+
+
+def set_forward(endpoint: Endpoint, url: str, answer: str) -> None:
+    """Send each capture of `endpoint` on to `url` too, from now on."""
+    problem = forward.problem_with(url, current_app.config["FORWARD_ALLOW_PRIVATE"])
+    if problem:
+        raise EndpointError(problem)
+    endpoint.forward_url, endpoint.forward_answer = url, answer
+    db.session.commit()
+
+
+def stop_forwarding(endpoint: Endpoint) -> None:
+    endpoint.forward_url, endpoint.forward_answer = None, "site"
     db.session.commit()
 
 

@@ -24,6 +24,7 @@ from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
 from ..ids import MAX_ID, out_of_range
 from ..models import Capture
+from ..receiver import forward
 from ..receiver.store import delete_captures
 from . import bp
 from .queries import (
@@ -44,6 +45,7 @@ from .views import (
     compare,
     curl_command,
     form_view,
+    forward_views,
     gonative_view,
     har_entry,
     hexdump,
@@ -165,6 +167,13 @@ def _detail_context(capture: Capture) -> dict:
         "newer": newer,
         "older_capture": older,
         "compare_with": same_label or older,
+        "forwards": forward_views(capture),
+        "can_replay": bool(
+            capture.endpoint is not None
+            and capture.endpoint.forward_url
+            and capture.endpoint.owner_id == current_user.id
+            and capture.body is not None
+        ),
     }
 
 
@@ -340,3 +349,26 @@ def private(response):
     no shared cache, and no browser cache, keeps a copy."""
     response.headers.setdefault("Cache-Control", "no-store, private")
     return response
+
+
+@bp.post("/inspector/<int:capture_id>/replay")
+@login_required
+def replay(capture_id: int):
+    """Send a captured request to its endpoint's forward URL again (the
+    endpoint's owner only); the capture keeps the new answer."""
+    capture = _capture_or_404(capture_id)
+    endpoint = capture.endpoint
+    if endpoint is None or endpoint.owner_id != current_user.id or not endpoint.forward_url:
+        abort(403, "Only the owner of an endpoint that forwards can replay its captures.")
+    if capture.body is None:
+        abort(409, "This capture's body was not stored (over the size limit): nothing to replay.")
+    prefix = f"/r/{endpoint.token}"
+    suffix = capture.path[len(prefix) :] if capture.path.startswith(prefix + "/") else ""
+    exchange = forward.send(endpoint.forward_url, capture.method, suffix, capture.query_string,
+                            capture.headers or [], capture.body, replay=True)  # fmt: skip
+    capture.forwards = forward.kept(capture.forwards, exchange)
+    db.session.commit()
+    outcome = exchange["error"] or f"your backend answered {exchange['status']}"
+    flash(f"Replayed to {endpoint.forward_url}: {outcome}.",
+          "error" if exchange["error"] else "success")  # fmt: skip
+    return redirect(url_for("inspector.detail", capture_id=capture.id) + "#forwards")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -388,3 +389,20 @@ def form_view(capture: Capture) -> dict | None:
     ]
     files = parsed.get("files") if isinstance(parsed.get("files"), list) else []
     return {"fields": fields, "files": [f for f in files if isinstance(f, dict)]}
+
+
+def forward_views(capture: Capture) -> list[dict]:
+    """The capture's exchanges with its endpoint's backend, newest first, each
+    body as text (pretty when JSON) or a note that it is binary."""
+    shown = []
+    for exchange in reversed(capture.forwards or []):
+        body = base64.b64decode(exchange.get("body_b64") or "")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = f"({len(body)} bytes, not UTF-8 text)"
+        else:
+            with contextlib.suppress(ValueError):
+                text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        shown.append({**exchange, "text": text})
+    return shown

@@ -63,6 +63,7 @@ class Received:
     platform: str | None = None
     device_id: int | None = None
     reply: dict | None = None  # the endpoint's custom reply, as sent
+    forwards: list | None = None  # set after the capture is stored (forward.py)
     # not stored as such
     result: ParseResult | None = None
     error: dict | None = None

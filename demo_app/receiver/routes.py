@@ -35,7 +35,7 @@ from werkzeug.routing import Rule
 from ..extensions import csrf, db
 from ..links import site_url
 from ..models import Endpoint
-from . import bp, replies, store
+from . import bp, forward, replies, store
 from .capture import Received, read, understood
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -48,7 +48,9 @@ def register(label: str | None = None):
 
 @csrf.exempt
 def endpoint_receiver(token: str):
-    return receive(token=token)
+    # /r/<token>/<suffix>: the suffix is kept on the capture and forwarded
+    token, slash, suffix = token.partition("/")
+    return receive(token=token, suffix=slash + suffix)
 
 
 # Rules without a method list take every method, so a GET, a PUT or a method
@@ -83,7 +85,7 @@ def _refused_host_is_recorded():
     return receive(**args)
 
 
-def receive(label: str | None = None, token: str | None = None) -> Response:
+def receive(label: str | None = None, token: str | None = None, suffix: str = "") -> Response:
     """Record one request and answer it."""
     user_id, email = _sender()
     endpoint = _endpoint(token)
@@ -104,6 +106,11 @@ def receive(label: str | None = None, token: str | None = None) -> Response:
         if reply:
             reply.cancel(received)
         return _logged_only(received)
+    backend = _forward(endpoint, received, capture_id, suffix)
+    if backend is not None:
+        if reply:
+            reply.cancel()
+        return backend
     if reply is not None:
         return reply.send()
     if received.error is not None:
@@ -112,6 +119,20 @@ def receive(label: str | None = None, token: str | None = None) -> Response:
             response.headers["Allow"] = "POST"
         return response
     return _json(understood(received, capture_id, email))
+
+
+def _forward(endpoint, received: Received, capture_id: int, suffix: str) -> Response | None:
+    """Send the stored capture on to the endpoint's backend, if it has one,
+    and note what came back; the backend's answer when the owner chose to
+    hand it to the app (and there is one), else None."""
+    if endpoint is None or not endpoint.forward_url or received.body is None:
+        return None
+    exchange = forward.send(endpoint.forward_url, received.method, suffix,
+                            received.query_string, received.headers, received.body)  # fmt: skip
+    answered = endpoint.forward_answer == "backend" and exchange["status"] is not None
+    exchange["answered_app"] = answered
+    store.note_forward(capture_id, exchange, answered)
+    return forward.backend_answer(exchange) if answered else None
 
 
 def _sender() -> tuple[int | None, str | None]:
@@ -157,7 +178,8 @@ def _endpoint(token: str | None):
     if token is None or not TOKEN_RE.match(token):
         return None
     columns = (Endpoint.id, Endpoint.reply_status, Endpoint.reply_content_type,
-               Endpoint.reply_body, Endpoint.reply_delay_ms)  # fmt: skip
+               Endpoint.reply_body, Endpoint.reply_delay_ms, Endpoint.forward_url,
+               Endpoint.forward_answer)  # fmt: skip
     try:
         return db.session.execute(sa.select(*columns).where(Endpoint.token == token)).first()
     except sa.exc.SQLAlchemyError:

@@ -37,6 +37,7 @@ from ..database import write_lock
 from ..devices import service as devices
 from ..extensions import db
 from ..models import Capture, CaptureTombstone, utcnow
+from . import forward
 from .capture import Received
 from .capture_log import append_to_log
 
@@ -84,6 +85,23 @@ def _insert(received: Received) -> int:
     capture_id = conn.execute(INSERT_CAPTURE, received.columns()).scalar_one()
     db.session.commit()
     return capture_id
+
+
+def note_forward(capture_id: int, exchange: dict, answered: bool) -> None:
+    """Add a forward's exchange to its stored capture; `answered`: the app got
+    the backend's answer, which the capture's status then says."""
+    capture = db.session.get(Capture, capture_id)
+    if capture is None:
+        return  # deleted meanwhile
+    capture.forwards = forward.kept(capture.forwards, exchange)
+    if answered:
+        capture.http_status, capture.reply = exchange["status"], None
+    try:
+        db.session.commit()
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("forward of capture %s not noted: %s", capture_id,
+                                   type(error).__name__)  # fmt: skip
 
 
 def prune(max_count: int, max_days: int) -> int:
