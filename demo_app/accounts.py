@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, current_app
+from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .devices.external_id import default_for
 from .extensions import db
-from .models import User, new_session_token
+from .models import Capture, Endpoint, User, new_session_token, utcnow
+from .receiver.store import delete_captures
 
 
 class AccountError(ValueError):
@@ -70,6 +73,61 @@ def create_user(email: str, password: str, *, admin: bool = False) -> User:
         db.session.rollback()
         raise EmailTaken("An account with that email already exists.") from error
     return user
+
+
+GUEST_DAYS = 7
+GUEST_DOMAIN = "guest.invalid"  # .invalid: a name that never reaches anybody
+
+
+def create_guest() -> User:
+    """A guest account: no sign-up, kept GUEST_DAYS days (its browser's
+    cookies are the only way in)."""
+    user = User(email=f"guest-{secrets.token_hex(8)}@{GUEST_DOMAIN}",
+                guest_until=utcnow() + dt.timedelta(days=GUEST_DAYS))  # fmt: skip
+    user.set_password(secrets.token_urlsafe(32))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def adopt_guest(guest: User, email: str, password: str) -> User:
+    """The guest signs up: the same account, with its endpoints and captures,
+    gets a real email and password and is kept."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254 or email.endswith("@" + GUEST_DOMAIN):
+        raise AccountError("That is not an email address.")
+    if len(password) < 8:
+        raise AccountError("The password must have 8 characters or more.")
+    if find_by_email(email):
+        raise EmailTaken("An account with that email already exists.")
+    guest.email, guest.guest_until = email, None
+    guest.set_password(password)
+    try:
+        db.session.flush()
+        guest.external_id = guest.external_id or default_for(guest.id)
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        raise EmailTaken("An account with that email already exists.") from error
+    return guest
+
+
+def refuse_guests() -> None:
+    """Guests receive and inspect; sending pushes and messages takes an account."""
+    if current_user.is_authenticated and current_user.is_guest:
+        abort(403, "Guests can receive and inspect, not send pushes or messages: sign up "
+              "(your endpoint and its captures come along).")  # fmt: skip
+
+
+def prune_guests() -> int:
+    """Delete the guests whose time is over, with their endpoints and every
+    capture they own (remembered, so an import never brings one back)."""
+    expired = sa.select(User.id).where(User.guest_until < utcnow())
+    endpoints = sa.select(Endpoint.id).where(Endpoint.owner_id.in_(expired))
+    delete_captures(sa.or_(Capture.endpoint_id.in_(endpoints), Capture.user_id.in_(expired)))
+    removed = db.session.execute(sa.delete(User).where(User.id.in_(expired))).rowcount
+    db.session.commit()
+    return removed
 
 
 def end_sessions(user: User) -> None:

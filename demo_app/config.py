@@ -74,6 +74,7 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         ),
         "LOGIN_LIMIT_PER_ADDRESS": _int(env.get("LOGIN_LIMIT_PER_ADDRESS"), 50),
         "SIGNUP_LIMIT_PER_HOUR": _int(env.get("SIGNUP_LIMIT_PER_HOUR"), 10),
+        "GUEST_LIMIT_PER_HOUR": _int(env.get("GUEST_LIMIT_PER_HOUR"), 5),
         "TRUSTED_PROXY_HOPS": _int(env.get("TRUSTED_PROXY_HOPS"), 0),
         "REGISTER_MAX_BYTES": _int(env.get("REGISTER_MAX_BYTES"), 1024 * 1024),
         "CAPTURE_MAX_COUNT": _int(env.get("CAPTURE_MAX_COUNT"), 100_000),

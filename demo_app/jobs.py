@@ -3,9 +3,9 @@
 Any number of runners (a thread in each web worker, or `flask --app wsgi
 worker`) can poll the same database: a job is claimed with a compare-and-set
 UPDATE, so exactly one runner takes it. A job left "running" by a runner that
-died is taken again after STALE. Each runner also applies the captures'
-retention (CAPTURE_MAX_COUNT, CAPTURE_MAX_DAYS) when it starts and every
-RETENTION_EVERY seconds after, so no request of the receiver pays for it.
+died is taken again after STALE. Each runner also applies retention (guests
+whose 7 days are over, CAPTURE_MAX_COUNT, CAPTURE_MAX_DAYS) when it starts and
+every RETENTION_EVERY seconds after, so no request of the receiver pays for it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from .accounts import prune_guests
 from .extensions import db
 from .models import Job, utcnow
 from .receiver.store import prune
@@ -107,8 +108,10 @@ def enqueue(kind: str, user_id: int | None, payload: dict, delay: float = 0) -> 
 
 
 def apply_retention() -> int:
-    """Delete the captures beyond the retention settings; how many went."""
+    """Delete the guests whose time is over, then the captures beyond the
+    retention settings; how many captures went by the settings."""
     config = current_app.config
+    prune_guests()
     return prune(config["CAPTURE_MAX_COUNT"], config["CAPTURE_MAX_DAYS"])
 
 

@@ -49,10 +49,19 @@ class User(UserMixin, db.Model):
     # Part of every session and remember-me cookie (see get_id); a new value
     # ends every login made with the old one, on every device.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
+    # A guest: an account made in one click for a private endpoint, with a
+    # made-up email and no password anyone knows, deleted with its captures
+    # after this time unless its browser signs up (accounts.py). None: a
+    # real account.
+    guest_until: so.Mapped[dt.datetime | None] = so.mapped_column(index=True)
 
     device_links: so.Mapped[list[UserDevice]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_guest(self) -> bool:
+        return self.guest_until is not None
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]

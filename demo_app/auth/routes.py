@@ -9,6 +9,7 @@ from ..accounts import (
     AccountError,
     EmailTaken,
     WrongPassword,
+    adopt_guest,
     authenticate,
     change_password,
     create_user,
@@ -72,7 +73,11 @@ def signup():
             return _too_many(wait, message, "auth.signup", "Back to sign up")
         limits.signup_tried(request.remote_addr)
         try:
-            user = create_user(form.email.data, form.password.data)
+            if current_user.is_authenticated and current_user.is_guest:
+                # the guest's endpoints and captures stay theirs
+                user = adopt_guest(current_user, form.email.data, form.password.data)
+            else:
+                user = create_user(form.email.data, form.password.data)
         except EmailTaken:
             form.email.errors.append(EMAIL_TAKEN)
         except AccountError as error:

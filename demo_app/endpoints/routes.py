@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import throttle
+from ..accounts import GUEST_DAYS, create_guest, prune_guests
+from ..auth.sessions import start_login
+from ..errors import error_response
 from ..links import site_url
 from . import bp, service
 from .forms import ClearReplyForm, EndpointForm, ForwardForm, ReplyForm, ShareForm
 
 SHARE_WINDOW = dt.timedelta(hours=1)
 SHARE_MISSES_PER_HOUR = 20
+GUEST_WINDOW = dt.timedelta(hours=1)
 
 
 def _mine_or_404(endpoint_id: int, *, owner: bool = False):
@@ -25,8 +29,12 @@ def _mine_or_404(endpoint_id: int, *, owner: bool = False):
 
 
 @bp.route("/endpoints", methods=["GET", "POST"])
-@login_required
 def index():
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            return current_app.login_manager.unauthorized()
+        # a visitor: a private URL in one click, or log in for their own
+        return render_template("endpoints/guest.html", days=GUEST_DAYS)
     form = EndpointForm()
     if form.validate_on_submit():
         try:
@@ -92,6 +100,30 @@ def _reply_form_of(endpoint) -> ReplyForm:
         body=endpoint.reply_body,
         delay=endpoint.reply_delay_ms / 1000,
     )
+
+
+@bp.post("/guest")
+def guest():
+    """A private endpoint without signing up: a guest account behind this
+    browser's cookies, kept GUEST_DAYS days (accounts.create_guest)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("endpoints.index"))
+    key, limit = f"guest:{request.remote_addr}", current_app.config["GUEST_LIMIT_PER_HOUR"]
+    if throttle.over_limit([key], limit, GUEST_WINDOW):
+        wait = throttle.retry_after(key, GUEST_WINDOW)
+        response = current_app.make_response(error_response(
+            429, f"Too many guest endpoints from your address. Try again in {wait // 60 + 1} "
+            "minutes, or sign up.", link=(url_for("auth.signup"), "Sign up")))  # fmt: skip
+        response.headers["Retry-After"] = str(wait)
+        return response
+    throttle.record(key)
+    prune_guests()  # those whose time is over, before making another
+    user = create_guest()
+    endpoint = service.create(user, "My endpoint")
+    start_login(user, remember=True)
+    flash(f"Your private endpoint is ready. It is kept for {GUEST_DAYS} days in this browser; "
+          "sign up to keep it for good.", "success")  # fmt: skip
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 
 def receiver_url(endpoint) -> str:

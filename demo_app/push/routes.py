@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 
 from .. import throttle
+from ..accounts import refuse_guests
 from ..devices.service import targets_of
 from ..extensions import db
 from ..ids import id_arg
@@ -32,6 +33,8 @@ def _target_choices(targets) -> list[tuple[str, str]]:
 @bp.route("/send-to-me", methods=["GET", "POST"])
 @login_required
 def send_to_me():
+    if request.method == "POST":
+        refuse_guests()
     form = SendForm()
     targets = targets_of(current_user.id)
     form.target.choices = _target_choices(targets)
@@ -153,6 +156,8 @@ def push_opened():
 @bp.route("/messages", methods=["GET", "POST"])
 @login_required
 def inbox():
+    if request.method == "POST":
+        refuse_guests()
     form = MessageForm()
     status = 200
     if form.validate_on_submit():
@@ -218,6 +223,8 @@ def message(message_id: int):
 @bp.route("/orders", methods=["GET", "POST"])
 @login_required
 def orders():
+    if request.method == "POST":
+        refuse_guests()
     if request.method == "POST":
         order, delay = orders_service.place_order(current_user)
         flash(
