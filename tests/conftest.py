@@ -146,6 +146,16 @@ def standin():
 
 
 @pytest.fixture
+def backend():
+    """A backend to forward to (see tests/backend.py)."""
+    from .backend import Backend
+
+    server = Backend()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -6,18 +6,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from ..test_forward import Backend
 from .conftest import screenshot, settled
 from .helpers import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def backend():
-    server = Backend()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
