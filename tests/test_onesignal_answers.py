@@ -74,7 +74,7 @@ SHAPES = [
     # (name, target, answer, words the result must say)
     ("opted out, sent", "external_id", opted_out("user-1", 3),
      ["Sent to external id user-1", "Sent; 3 of user-1's subscriptions are unsubscribed.",
-      "OneSignal counts a subscription as unsubscribed"]),
+      "Unsubscribed: notifications turned off for the app on that device"]),
     ("one opted out, sent", "external_id", opted_out("user-1", 1),
      ["Sent; 1 of user-1's subscriptions is unsubscribed."]),
     ("opted out, nothing sent", "external_id", opted_out("user-1", 2, sent=False),

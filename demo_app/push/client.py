@@ -385,9 +385,8 @@ def _hints_for(found: Errors, reasons: str) -> list[str]:
     hints = []
     if found.opted_out:
         hints.append(
-            "OneSignal counts a subscription as unsubscribed when notifications were turned off "
-            "for the app on that device, the app called optOut, or the app was uninstalled. "
-            "Each one is listed by the external id it belongs to."
+            "Unsubscribed: notifications turned off for the app on that device, optOut "
+            "called, or the app uninstalled."
         )
     if found.subscriptions:
         hints.append(
