@@ -167,7 +167,7 @@ def test_a_two_minute_retry_after_is_waited_in_full_by_the_job_runner(
     client, alice, standin, app, monkeypatch
 ):
     slept = []
-    monkeypatch.setattr("demo_app.push.client.time.sleep", slept.append)
+    monkeypatch.setattr("demo_app.onesignal.client.time.sleep", slept.append)
     standin.queue(Reply(429, error_strings("API rate limit exceeded."),
                         headers={"Retry-After": "120"}))  # fmt: skip
     said = result_words(send(client, alice))
@@ -202,7 +202,7 @@ def test_a_two_minute_retry_after_is_waited_in_full_by_the_job_runner(
 def test_retry_after_as_a_date(client, alice, standin, app, monkeypatch):
     from email.utils import format_datetime
 
-    monkeypatch.setattr("demo_app.push.client.time.sleep", lambda s: None)
+    monkeypatch.setattr("demo_app.onesignal.client.time.sleep", lambda s: None)
     when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=300)
     standin.queue(Reply(429, error_strings("API rate limit exceeded."),
                         headers={"Retry-After": format_datetime(when, usegmt=True)}))  # fmt: skip

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from demo_app.extensions import db
 from demo_app.models import User, utcnow
-from demo_app.push import client as os_client
+from demo_app.onesignal import client as os_client
 
 from .conftest import AuthActions
 from .payloads import IOS_PAYLOAD, PLAYER, V5_PAYLOAD

@@ -439,7 +439,7 @@ def test_a_long_retry_after_goes_to_the_job_runner(client, alice, standin, app, 
         Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "30"})
     )
     slept = []
-    monkeypatch.setattr("demo_app.push.client.time.sleep", slept.append)
+    monkeypatch.setattr("demo_app.onesignal.client.time.sleep", slept.append)
     page = send(client, alice).get_data(as_text=True)
     assert max(slept, default=0) < 1  # the request did not wait the 30 s
     assert "sent again in 30 s by the background runner" in page
@@ -715,7 +715,7 @@ def test_a_retried_push_keeps_its_token_on_the_row_that_was_sent(
     standin.queue(
         Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "30"})
     )
-    monkeypatch.setattr("demo_app.push.client.time.sleep", lambda s: None)
+    monkeypatch.setattr("demo_app.onesignal.client.time.sleep", lambda s: None)
     send(client, alice)
     with app.app_context():
         job = db.session.scalar(sa.select(Job).where(Job.kind == "push_retry"))

@@ -1,6 +1,6 @@
 """What OneSignal says about the viewer: which push subscriptions it links to
 their external id (View user) and which external id it ties a device to
-(identity by subscription). Both go through the push client: same key,
+(identity by subscription). Both go through the OneSignal client (client.py): same key,
 timeouts and explained errors; in not-configured mode they say what would be
 asked.
 
@@ -28,7 +28,7 @@ from flask import current_app
 from .. import throttle
 from ..extensions import db
 from ..models import OneSignalAnswer, utcnow
-from ..push import client
+from . import client
 
 # OneSignal's subscription types (its API clients' SubscriptionTypeEnum) in
 # words; any other type is shown as OneSignal names it.

@@ -11,9 +11,8 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..links import site_url
 from ..models import PushLog, PushOpen
-from ..push import client
 from ..push.simulated import link_of
-from . import bp, lookups
+from . import bp, client, lookups
 
 IN_APP_UA = re.compile(r"\b(gonative|median)\b", re.IGNORECASE)
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 - compared, not bound

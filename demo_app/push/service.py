@@ -18,7 +18,8 @@ from .. import jobs
 from ..devices.service import sharing, targets_of
 from ..extensions import db
 from ..models import PushLog, User
-from . import client, opens
+from ..onesignal import client
+from . import opens
 
 TARGETS = ("devices", "external_id")
 

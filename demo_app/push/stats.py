@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import PushLog, utcnow
-from . import client
+from ..onesignal import client
 
 MAX_PER_PAGE = 5  # pushes refreshed when /notifications opens
 PAGE_BUDGET = 3.0  # seconds the page may spend asking, all of them together
