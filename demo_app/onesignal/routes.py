@@ -77,7 +77,8 @@ def user_panel():
 
 def _limited(wait: int) -> str:
     limit = current_app.config["LOOKUP_LIMIT_PER_MINUTE"]
-    return f"You asked OneSignal {limit} times in the last minute: ask again in {wait} s."
+    times = "once" if limit == 1 else f"{limit} times"
+    return f"You asked OneSignal {times} in the last minute: ask again in {wait} s."
 
 
 def _status(outcome: str, wait: int) -> tuple[int, dict]:
