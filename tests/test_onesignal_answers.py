@@ -139,6 +139,17 @@ def test_refusals_in_every_shape_are_words(client, alice, standin, answer, words
     assert words in said and "{" not in said
 
 
+def test_a_huge_answer_is_summed_up(client, alice, standin):
+    ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(5000)]
+    standin.queue(Reply(200, {"id": "n-1", "errors": {"invalid_player_ids": ids + ids}}))
+    said = result_words(send(client, alice))
+    assert "Sent; 5000 subscriptions named are not subscribed: " in said
+    assert f"{ids[9]} and 4990 more." in said and ids[10] not in said
+    standin.queue(Reply(200, error_strings(*[f"reason {i}" for i in range(5000)])))
+    said = result_words(send(client, alice))
+    assert "OneSignal says: reason 0; " in said and "reason 9" in said and "reason 10" not in said
+
+
 def test_the_stand_in_answers_as_onesignal_for_opted_out_subscriptions(client, alice, standin):
     """Without a queued answer: OneSignal's own reading of the user it knows."""
     standin.users["user-1"] = user(

@@ -249,15 +249,25 @@ def _text(value) -> str | None:
             return title or code
         return _text(next(iter(value.values()))) if value else None
     if isinstance(value, list):
-        parts = [t for t in map(_text, value) if t]
-        return ", ".join(parts) or None
+        parts = [t for t in map(_text, value[: SHOWN * 10]) if t]
+        return _listed(parts) or None
     return None
+
+
+SHOWN = 10  # ids or reasons named in a summary; the rest are counted
 
 
 def _strings(values) -> list[str]:
     if isinstance(values, str):
         values = [values]
-    return [str(v) for v in values if isinstance(v, str | int)] if isinstance(values, list) else []
+    if not isinstance(values, list):
+        return []
+    return [str(v)[:200] for v in values if isinstance(v, str | int) and not isinstance(v, bool)]
+
+
+def _listed(values: list[str]) -> str:
+    more = len(values) - SHOWN
+    return ", ".join(values[:SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def read_errors(errors) -> Errors:
@@ -269,6 +279,7 @@ def read_errors(errors) -> Errors:
             text = _text(item)
             if text:
                 found.reasons.append(text)
+        found.reasons = found.reasons[:SHOWN]
         return found
     for key, value in errors.items():
         if key == "invalid_aliases":
@@ -278,12 +289,13 @@ def read_errors(errors) -> Errors:
                     pair = (str(label), one)
                     found.opted_out[pair] = found.opted_out.get(pair, 0) + 1
         elif key in ("invalid_player_ids", "invalid_subscription_ids"):
-            found.subscriptions += [v for v in _strings(value) if v not in found.subscriptions]
+            found.subscriptions = list(dict.fromkeys(found.subscriptions + _strings(value)))
         elif key == "invalid_external_user_ids":
-            found.external_ids += [v for v in _strings(value) if v not in found.external_ids]
+            found.external_ids = list(dict.fromkeys(found.external_ids + _strings(value)))
         else:
             text = _text(value)
             found.reasons.append(f"{str(key).replace('_', ' ')}: {text}" if text else str(key))
+    found.reasons = found.reasons[:SHOWN]
     return found
 
 
@@ -306,14 +318,15 @@ def _unreached(found: Errors, sent: bool) -> list[str]:
             )
     if found.subscriptions:
         n = len(found.subscriptions)
-        ids = ", ".join(found.subscriptions)
+        ids = _listed(found.subscriptions)
         sentences.append(
             f"{n} subscription{'s' if n != 1 else ''} named {'is' if n == 1 else 'are'} not "
             f"subscribed: {ids}"
         )
     if found.external_ids:
-        sentences.append("no subscribed device has external id " + ", ".join(found.external_ids))
-    return sentences
+        sentences.append("no subscribed device has external id " + _listed(found.external_ids))
+    return sentences[:SHOWN] + ([f"and {len(sentences) - SHOWN} more"] if len(sentences) > SHOWN
+                                else [])  # fmt: skip
 
 
 def interpret(response: requests.Response) -> SendResult:
