@@ -98,6 +98,12 @@ def from_environment(env: os._Environ | dict | None = None) -> dict:
         # interval per push, and only while the push is younger than the hours.
         "PUSH_STATS_INTERVAL": _int(env.get("PUSH_STATS_INTERVAL"), 30),
         "PUSH_STATS_HOURS": _int(env.get("PUSH_STATS_HOURS"), 24),
+        # OneSignal look-ups (View user, identity): one answer per app and id
+        # is reused for this many seconds; each user may ask this often.
+        "ONESIGNAL_LOOKUP_INTERVAL": _int(env.get("ONESIGNAL_LOOKUP_INTERVAL"), 30),
+        "LOOKUP_LIMIT_PER_MINUTE": _int(env.get("LOOKUP_LIMIT_PER_MINUTE"), 30),
+        # Hosts besides SITE_URL's that "send to me" may open on tap.
+        "SEND_LINK_HOSTS": [h.lower() for h in _list(env.get("SEND_LINK_HOSTS")) or []],
     }
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]

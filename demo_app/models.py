@@ -454,3 +454,16 @@ class RateCounter(db.Model):
     bucket: so.Mapped[str] = so.mapped_column(sa.String(255), primary_key=True)
     window_start: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     hits: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class OneSignalAnswer(db.Model):
+    """OneSignal's last answer to a look-up (View user, identity by
+    subscription), per app and id, and when it was asked: a short-lived cache
+    shared by every worker and host, so a page opened often asks OneSignal once
+    per ONESIGNAL_LOOKUP_INTERVAL (see onesignal/lookups.py)."""
+
+    __tablename__ = "onesignal_answers"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(255), primary_key=True)
+    asked_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    answer: so.Mapped[dict | None] = so.mapped_column(sa.JSON)

@@ -1,8 +1,16 @@
 """A local stand-in for OneSignal's REST API, so the real HTTP code runs over
 loopback. Tests queue the answers; every request is recorded.
 
-Besides Create message (POST /notifications) it answers, shaped as OneSignal
-documents them:
+Create message (POST /notifications) answers as OneSignal does for the
+recipients it knows: an external id in `users` whose push subscriptions are
+opted out is listed once per opted-out subscription in
+`errors.invalid_aliases.external_id` (with an id when at least one is opted in,
+with an empty id when none is); a subscription id in `unsubscribed` is listed
+in `errors.invalid_player_ids` (all of them: an empty id and "All included
+players are not subscribed"). The functions at the end build every other shape
+of answer OneSignal's API clients model, for tests to queue.
+
+Besides it answers, shaped as OneSignal documents them:
 - View message, GET /notifications/{id}?app_id=...: the counts of a message it
   created (successful = the recipients named, converted = `taps[id]`), with
   `stats[id]` merged over them; 404 for any other id;
@@ -11,6 +19,10 @@ documents them:
 - identity by subscription, GET /apps/{app_id}/subscriptions/{id}/user/identity:
   `identities`[subscription id], else 404.
 A queued Reply (optionally for one method) answers instead, for errors.
+Every request is recorded with its exact path, as sent (`paths()`).
+
+View message's `received` is 0, as on OneSignal's free plan (it is recorded
+on paid plans only); `stats[id]` can set it.
 """
 
 from __future__ import annotations
@@ -49,6 +61,7 @@ class StandIn:
         self.taps: dict[str, int] = {}
         self.users: dict[str, dict] = {}
         self.identities: dict[str, dict] = {}
+        self.unsubscribed: set[str] = set()  # subscription ids that are not subscribed
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -121,10 +134,7 @@ class StandIn:
         parts = urlsplit(path)
         segments = [unquote(p) for p in parts.path.strip("/").split("/")]
         if method == "POST" and segments == ["notifications"]:
-            message_id = str(uuid.uuid4())
-            with self.lock:
-                self.created[message_id] = body if isinstance(body, dict) else {}
-            return Reply(200, {"id": message_id, "external_id": None})
+            return self.create(body if isinstance(body, dict) else {})
         if method != "GET":
             return Reply(404, {"errors": [f"no such endpoint in the stand-in: POST {parts.path}"]})
         if len(segments) == 2 and segments[0] == "notifications":
@@ -139,6 +149,39 @@ class StandIn:
             return Reply(404, _not_found("Subscription"))
         return Reply(404, {"errors": [f"no such endpoint in the stand-in: GET {parts.path}"]})
 
+    def create(self, body: dict) -> Reply:
+        opted_out, reachable = [], 0
+        for external_id in (body.get("include_aliases") or {}).get("external_id") or []:
+            found = self.users.get(external_id)
+            subs = [s for s in (found or {}).get("subscriptions", [])
+                    if str(s.get("type", "")).endswith("Push")]  # fmt: skip
+            if found is None:
+                reachable += 1  # a user it does not know: sent, as before
+                continue
+            off = [s for s in subs if not s.get("enabled") or s.get("notification_types", 1) < 1]
+            opted_out += [external_id] * len(off)
+            reachable += len(subs) - len(off)
+        named = body.get("include_subscription_ids") or []
+        invalid = [i for i in named if i in self.unsubscribed]
+        reachable += len(named) - len(invalid)
+        if not reachable:
+            if opted_out:
+                return Reply(200, opted_out_answer(opted_out, sent=False))
+            return Reply(200, not_subscribed(*invalid, sent=False))
+        message_id = str(uuid.uuid4())
+        with self.lock:
+            self.created[message_id] = body
+        answer = {"id": message_id, "external_id": None}
+        if opted_out:
+            answer["errors"] = {"invalid_aliases": {"external_id": opted_out}}
+        elif invalid:
+            answer["errors"] = {"invalid_player_ids": invalid}
+        return Reply(200, answer)
+
+    def paths(self, method: str = "GET") -> list[str]:
+        """The exact paths (query included) requested with `method`, as sent."""
+        return [r["path"] for r in self.requests if r["method"] == method]
+
     def view_message(self, message_id: str, app_id: str) -> Reply:
         created = self.created.get(message_id)
         if created is None or app_id != created.get("app_id"):
@@ -148,11 +191,13 @@ class StandIn:
         )
         taps = self.taps.get(message_id, 0)
         counts = {"successful": len(named), "failed": 0, "errored": 0, "converted": taps,
-                  "received": None, "remaining": 0}  # fmt: skip
+                  "received": 0, "remaining": 0}  # fmt: skip
         counts.update(self.stats.get(message_id, {}))
         platform = "android" if "android" in json.dumps(created).lower() else "ios"
         now = int(time.time())
-        per_platform = {k: counts[k] for k in ("successful", "failed", "errored", "converted")}
+        per_platform = {
+            k: counts[k] for k in ("successful", "failed", "errored", "converted", "received")
+        }
         return Reply(200, {
             "id": message_id, "app_id": app_id, "canceled": False,
             "contents": created.get("contents"), "headings": created.get("headings"),
@@ -196,3 +241,47 @@ def subscription(sub_id: str, kind: str = "iOSPush", enabled: bool = True,
         "device_os": "17.4", "app_version": "1.4.0", "session_count": 3, "sdk": "050100",
         "rooted": False, "test_type": None, "web_auth": None, "web_p256": None,
     }  # fmt: skip
+
+
+# Create message answers, in every shape OneSignal's API clients model
+# (onesignal-python-api / onesignal-node-api CreateNotificationSuccessResponse:
+# `errors` is a list of strings, an object, or, as GenericError has it, a list
+# of {code, title} objects). `sent`: with a notification id, or with "".
+
+
+def _answer(errors, sent: bool) -> dict:
+    return {"id": str(uuid.uuid4()) if sent else "", "external_id": None, "errors": errors}
+
+
+def opted_out_answer(external_ids: list[str], sent: bool = True) -> dict:
+    """`invalid_aliases`: each external id once per opted-out subscription."""
+    return _answer({"invalid_aliases": {"external_id": list(external_ids)}}, sent)
+
+
+def opted_out(external_id: str, count: int, sent: bool = True) -> dict:
+    return opted_out_answer([external_id] * count, sent)
+
+
+def opted_out_as_list(external_id: str, count: int, sent: bool = True) -> dict:
+    """`invalid_aliases` as a plain list (the node client's InvalidIdentifierError)."""
+    return _answer({"invalid_aliases": [external_id] * count}, sent)
+
+
+def not_subscribed(*subscription_ids: str, sent: bool = True) -> dict:
+    if sent:
+        return _answer({"invalid_player_ids": list(subscription_ids)}, True)
+    return _answer(["All included players are not subscribed"], False)
+
+
+def invalid_external_user_ids(*external_ids: str, sent: bool = True) -> dict:
+    """The legacy include_external_user_ids answer (Notification200Errors)."""
+    return _answer({"invalid_external_user_ids": list(external_ids)}, sent)
+
+
+def error_strings(*texts: str, sent: bool = False) -> dict:
+    return _answer(list(texts), sent)
+
+
+def error_objects(*pairs: tuple[str, str], sent: bool = False) -> dict:
+    """GenericError's shape: a list of {code, title}."""
+    return _answer([{"code": code, "title": title} for code, title in pairs], sent)

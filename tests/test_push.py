@@ -1,6 +1,7 @@
 """Sending through OneSignal's REST API, against a local stand-in server."""
 
 import datetime as dt
+import html
 import json
 import logging
 import time
@@ -13,7 +14,7 @@ from demo_app.jobs import run_due_jobs
 from demo_app.models import Device, Job, Message, PushLog
 
 from .payloads import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
-from .standin import Reply
+from .standin import Reply, opted_out
 
 APP_ID = "11111111-2222-4333-8444-555555555555"
 API_KEY = "os_v2_app_SECRETKEY0123456789"
@@ -48,7 +49,8 @@ def send(client, auth, **fields):
     return client.post("/send-to-me", data=data)
 
 
-def test_send_to_my_devices_request_shape(client, alice, standin):
+def test_send_to_my_devices_request_shape(client, alice, standin, app):
+    app.config["SEND_LINK_HOSTS"] = ["example.com"]  # the operator allows it
     response = send(client, alice, url="https://example.com/page")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -116,13 +118,14 @@ def test_empty_id_means_nothing_sent(client, alice, standin):
 
 
 def test_partial_invalid_recipients_listed(client, alice, standin):
-    standin.queue(
-        Reply(200, {"id": "n-1", "errors": {"invalid_aliases": {"external_id": ["user-1"]}}})
-    )
-    page = send(client, alice, target="external_id").get_data(as_text=True)
-    assert "some recipients were skipped: user-1" in page
+    standin.queue(Reply(200, opted_out("user-1", 3)))
+    page = html.unescape(send(client, alice, target="external_id").get_data(as_text=True))
+    assert "Sent; 3 of user-1's subscriptions are unsubscribed." in page
+    assert "user-1, user-1" not in page and "never set on any device" not in page
     standin.queue(Reply(200, {"id": "n-2", "errors": {"invalid_player_ids": [PLAYER]}}))
-    assert PLAYER in send(client, alice).get_data(as_text=True)
+    assert f"1 subscription named is not subscribed: {PLAYER}" in send(client, alice).get_data(
+        as_text=True
+    )
 
 
 def test_400_explained(client, alice, standin):
@@ -436,7 +439,7 @@ def test_a_long_retry_after_goes_to_the_job_runner(client, alice, standin, app, 
         Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "30"})
     )
     slept = []
-    monkeypatch.setattr("demo_app.push.client.time.sleep", slept.append)
+    monkeypatch.setattr("demo_app.onesignal.client.time.sleep", slept.append)
     page = send(client, alice).get_data(as_text=True)
     assert max(slept, default=0) < 1  # the request did not wait the 30 s
     assert "sent again in 30 s by the background runner" in page
@@ -712,7 +715,7 @@ def test_a_retried_push_keeps_its_token_on_the_row_that_was_sent(
     standin.queue(
         Reply(429, {"errors": ["API rate limit exceeded."]}, headers={"Retry-After": "30"})
     )
-    monkeypatch.setattr("demo_app.push.client.time.sleep", lambda s: None)
+    monkeypatch.setattr("demo_app.onesignal.client.time.sleep", lambda s: None)
     send(client, alice)
     with app.app_context():
         job = db.session.scalar(sa.select(Job).where(Job.kind == "push_retry"))

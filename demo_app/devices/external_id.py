@@ -25,6 +25,8 @@ MESSAGES = {
     "reserved": "OneSignal rejects “{value}” as an external id: it is a reserved value.",
     "bad-characters": "Use letters, digits and . _ @ + : = - only.",
     "too-long": f"An external id is at most {MAX_LENGTH} characters.",
+    "dots": "An external id cannot be “.” or “..”: in OneSignal's addresses it would name "
+    "another page of its API.",
 }
 
 
@@ -38,6 +40,8 @@ def problem_code(value: str | None) -> str | None:
         return "reserved"
     if not ALLOWED.fullmatch(value):
         return "bad-characters"
+    if value in (".", ".."):
+        return "dots"
     if len(value) > MAX_LENGTH:
         return "too-long"
     return None

@@ -52,6 +52,10 @@ def record_external_id():
         link = service.record_external_id(current_user, data)
     except service.DeviceError as error:
         return _json_error(str(error), error.status)
+    from ..onesignal import lookups  # (imported here: onesignal imports devices)
+
+    # what OneSignal answered about this device and id may change now
+    lookups.forget(current_user.external_id, data["subscription_id"])
     return jsonify(recorded=True, device=service.as_json(link), method=data["method"],
                    action=data["action"])  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""The in-app demo: the OneSignal hub page."""
+"""The OneSignal code: the in-app hub page, the REST client and the look-ups."""
 
 from flask import Blueprint
 

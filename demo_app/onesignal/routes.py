@@ -5,15 +5,14 @@ from urllib.parse import urlsplit
 
 import segno
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..links import site_url
 from ..models import PushLog, PushOpen
-from ..push import client
 from ..push.simulated import link_of
-from . import bp, lookups
+from . import bp, client, lookups
 
 IN_APP_UA = re.compile(r"\b(gonative|median)\b", re.IGNORECASE)
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 - compared, not bound
@@ -67,9 +66,29 @@ def user_panel():
     """What OneSignal links to the viewer's external id, as an HTML fragment
     for the profile and the OneSignal page. `device`: the subscription id the
     page is on, marked "this device" (it is only compared, never looked up)."""
-    view = lookups.view_user(current_user.external_id, _device_arg("device"))
-    response = render_template("onesignal/_user.html", view=view)
-    return response, 200, {"Cache-Control": "no-store"}
+    device = _device_arg("device")
+    wait = lookups.wait_for(current_user.id)
+    if wait:
+        view = lookups.UserView("limited", _limited(wait), current_user.external_id)
+    else:
+        view = lookups.view_user(current_user.external_id, device)
+    return render_template("onesignal/_user.html", view=view), *_status(view.outcome, wait)
+
+
+def _limited(wait: int) -> str:
+    limit = current_app.config["LOOKUP_LIMIT_PER_MINUTE"]
+    times = "once" if limit == 1 else f"{limit} times"
+    return f"You asked OneSignal {times} in the last minute: ask again in {wait} s."
+
+
+def _status(outcome: str, wait: int) -> tuple[int, dict]:
+    """429 for the viewer's own limit, 503 when OneSignal is busy, with Retry-After."""
+    headers = {"Cache-Control": "no-store"}
+    if outcome == "limited":
+        return 429, {**headers, "Retry-After": str(wait)}
+    if outcome == "busy":
+        return 503, {**headers, "Retry-After": str(lookups.busy_wait())}
+    return 200, headers
 
 
 @bp.get("/api/onesignal/identity")
@@ -83,9 +102,17 @@ def identity():
         abort(400, "subscription_id is missing.")
     if link_of(current_user.id, subscription_id) is None:
         return jsonify(error="You have no such device."), 404
-    answer = lookups.identity(subscription_id)
+    wait = lookups.wait_for(current_user.id)
+    if wait:
+        text = _limited(wait)
+        answer = {"outcome": "limited", "text": text, "error": text, "external_id": None,
+                  "retry_after": wait}  # fmt: skip
+    else:
+        answer = lookups.identity(subscription_id)
+    if answer["outcome"] == "busy":
+        answer["error"] = answer["text"]
     answer["yours"] = current_user.external_id
     answer["matches"] = bool(answer.get("external_id")) and (
         answer["external_id"] == current_user.external_id
     )
-    return jsonify(answer), 200, {"Cache-Control": "no-store"}
+    return jsonify(answer), *_status(answer["outcome"], wait)

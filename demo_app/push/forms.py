@@ -23,6 +23,13 @@ class SendForm(FlaskForm):
         parts = urlsplit(field.data or "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValidationError("Use a full http:// or https:// address.")
+        from .service import link_allowed
+
+        if not link_allowed(field.data):
+            raise ValidationError(
+                "A push may open only a page of this site on tap (or of a host the site's "
+                "operator allows in SEND_LINK_HOSTS)."
+            )
 
 
 class MessageForm(FlaskForm):

@@ -10,7 +10,8 @@ from ..extensions import db
 from ..ids import id_arg
 from ..links import site_url
 from ..models import PushLog, utcnow
-from . import bp, client, messages, opens, simulated, stats
+from ..onesignal import client
+from . import bp, messages, opens, simulated, stats
 from . import orders as orders_service
 from .forms import MessageForm, SendForm
 from .service import NotYourDevice, history, send_to

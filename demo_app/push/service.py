@@ -9,19 +9,56 @@ finds the devices.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
+from flask import current_app
 
 from .. import jobs
-from ..devices.service import targets_of
+from ..devices.service import sharing, targets_of
 from ..extensions import db
 from ..models import PushLog, User
-from . import client, opens
+from ..onesignal import client
+from . import opens
 
 TARGETS = ("devices", "external_id")
 
 
 class NotYourDevice(LookupError):
     pass
+
+
+def link_allowed(url: str) -> bool:
+    """May "send to me" open `url` on tap? A page of this site (SITE_URL), or
+    of a host the operator listed in SEND_LINK_HOSTS; nothing a browser could
+    read as another host (user info, backslashes, spaces, control characters)."""
+    if not isinstance(url, str) or "\\" in url or not url.isprintable():
+        return False
+    parts = urlsplit(url)
+    if "@" in parts.netloc or any(c.isspace() for c in url):
+        return False
+    if opens.is_own(url):
+        return True
+    host = (parts.hostname or "").lower()
+    return parts.scheme in ("http", "https") and host in current_app.config["SEND_LINK_HOSTS"]
+
+
+def shared_note(user_id: int, targets, ids: list[str]) -> str | None:
+    """Words for the send result when devices it names are linked to other
+    accounts too (each account is told; who the others are is not said)."""
+    by_sub = {row.subscription_id: row.id for row in targets or []}
+    shared = sharing([by_sub[i] for i in ids if i in by_sub], user_id)
+    if not shared:
+        return None
+    tails = [f"…{s[-6:]}" for s, d in by_sub.items() if d in shared and s in ids]
+    others = max(shared.values())
+    return (
+        f"{'Device' if len(tails) == 1 else 'Devices'} {', '.join(tails)} "
+        f"{'is' if len(tails) == 1 else 'are'} also linked to {others} other "
+        f"account{'s' if others != 1 else ''}: "
+        "whoever uses that account can push to it too, with a link of this site. If that is "
+        "not you, remove the device on your Devices page."
+    )
 
 
 def resolve_target(user: User, target: str, targets=None) -> tuple[str, list[str]]:
@@ -71,6 +108,8 @@ def send_to(user: User, target: str, *, title: str, message: str, page: str | No
         _log(user, kind, target_kind, ids, None, result, page=page)
         return [result]
     results = []
+    if target_kind != "external_id" and targets is None:
+        targets = targets_of(user.id)
     chunks = [ids[i : i + client.CHUNK] for i in range(0, len(ids), client.CHUNK)]
     for chunk in chunks:
         token = opens.new_token() if page and opens.is_own(page) else None
@@ -83,6 +122,9 @@ def send_to(user: User, target: str, *, title: str, message: str, page: str | No
         result = client.send(body, deadline)
         result.page_url = page
         result.target_kind, result.recipients = target_kind, list(chunk)
+        note = shared_note(user.id, targets, chunk) if target_kind != "external_id" else None
+        if note:
+            result.hints.insert(0, note)
         _log(user, kind, target_kind, chunk, body, result, page=page, token=token)
         if result.retry_after is not None:
             _retry_later(user, kind, target_kind, chunk, body, result, page, token)
@@ -90,20 +132,27 @@ def send_to(user: User, target: str, *, title: str, message: str, page: str | No
     return results
 
 
+RETRY_ROUNDS = 3  # times the job runner sends again after a Retry-After
+
+
 def _retry_later(user: User, kind, target_kind, ids, body, result: client.SendResult,
-                 page: str | None, token: str | None) -> None:  # fmt: skip
-    """OneSignal asked for a longer wait than a web request can afford: the job
-    runner sends the same request (same idempotency key) when it is over."""
+                 page: str | None, token: str | None, round_: int = 0) -> None:  # fmt: skip
+    """OneSignal asked for a longer wait than a send can afford (Retry-After,
+    honoured in full): the job runner sends the same request (same
+    idempotency key) once the wait is over, never sleeping through it."""
     delay = max(1.0, result.retry_after or 0)
     jobs.enqueue(
         "push_retry",
         user.id,
         delay=delay,
         payload={"body": body, "kind": kind, "target_kind": target_kind, "ids": list(ids),
-                 "page": page, "token": token},
+                 "page": page, "token": token, "round": round_ + 1},
     )  # fmt: skip
     db.session.commit()
-    result.summary += f" It will be sent again in {delay:g} s by the background runner."
+    result.summary += (
+        f" It will be sent again in {client.wait_words(delay)} by the background runner, "
+        "as OneSignal asked."
+    )
 
 
 @jobs.handler("push_retry")
@@ -120,6 +169,11 @@ def retry(job) -> None:
         )
         db.session.commit()
     user = db.session.get(User, job.user_id)
+    round_ = int(payload.get("round") or 1)
+    if user is not None and result.retry_after is not None and round_ < RETRY_ROUNDS:
+        # asked to wait again: a new job for then, the same token and key
+        _retry_later(user, payload["kind"], payload["target_kind"], payload["ids"],
+                     payload["body"], result, payload.get("page"), token, round_)  # fmt: skip
     if user is not None:
         _log(user, payload["kind"], payload["target_kind"], payload["ids"], payload["body"], result,
              page=payload.get("page"), token=token)  # fmt: skip

@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import PushLog, utcnow
-from . import client
+from ..onesignal import client
 
 MAX_PER_PAGE = 5  # pushes refreshed when /notifications opens
 PAGE_BUDGET = 3.0  # seconds the page may spend asking, all of them together
@@ -100,11 +100,28 @@ def words(stats: dict | None) -> str | None:
         f"errors: {n('errored')}",
         f"tapped: {n('converted')}",
     ]
-    if isinstance(stats.get("received"), int):
-        parts.append(f"confirmed on the phone: {stats['received']}")
+    received = _received(stats)
+    if received is not None:
+        parts.append(f"confirmed on the phone: {received}")
     if n("remaining"):
         parts.append(f"still sending: {n('remaining')}")
     return " · ".join(parts)
+
+
+NOT_RECORDED = "not recorded (a paid OneSignal feature)"
+
+
+def _received(counts: dict) -> str | int | None:
+    """`received` only where it means something: OneSignal records it on
+    paid plans alone, and a free app always answers 0 (or nothing), which is
+    not "none arrived" when pushes were handed to Apple/Google."""
+    value = counts.get("received")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    successful = counts.get("successful")
+    if isinstance(successful, int) and successful > 0:
+        return NOT_RECORDED
+    return None
 
 
 def per_platform(stats: dict | None) -> list[tuple[str, str]]:
@@ -116,7 +133,10 @@ def per_platform(stats: dict | None) -> list[tuple[str, str]]:
     for platform, counts in found.items():
         if isinstance(counts, dict):
             text = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()
-                             if isinstance(v, int | float))  # fmt: skip
+                             if isinstance(v, int | float) and k != "received")  # fmt: skip
+            received = _received(counts)
+            if received is not None:
+                text += f", received {received}"
             rows.append((names.get(str(platform), str(platform)), text))
     return rows
 

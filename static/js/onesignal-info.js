@@ -183,6 +183,7 @@ const EXTERNAL_ID_WORDS = {
   "reserved": (value) => `OneSignal rejects “${value}” as an external id: it is a reserved value.`,
   "bad-characters": () => "Use letters, digits and . _ @ + : = - only.",
   "too-long": () => `An external id is at most ${EXTERNAL_ID_MAX} characters.`,
+  "dots": () => "An external id cannot be “.” or “..”: in OneSignal's addresses it would name another page of its API.",
 };
 
 export function externalIdCode(value) {
@@ -192,6 +193,7 @@ export function externalIdCode(value) {
   if (SPACE_AROUND.test(value)) return "spaces-around";
   if (RESERVED.has(asciiLower(value)) || ZERO_UUID.test(value)) return "reserved";
   if (!ALLOWED.test(value)) return "bad-characters";
+  if (value === "." || value === "..") return "dots";
   if (value.length > EXTERNAL_ID_MAX) return "too-long"; // only ASCII is left: length is characters
   return null;
 }

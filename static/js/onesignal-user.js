@@ -24,7 +24,8 @@ export async function fillPanel(element, device) {
   element.setAttribute("aria-busy", "true");
   try {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
-    element.innerHTML = response.ok ? await response.text()
+    // 429 (your limit) and 503 (OneSignal busy) come with the server's words too
+    element.innerHTML = response.ok || response.status === 429 || response.status === 503 ? await response.text()
       : `<p class="bad-text">The site could not ask OneSignal (HTTP ${response.status}).</p>`;
   } catch {
     element.innerHTML = '<p class="bad-text">The site could not be reached.</p>';

@@ -11,6 +11,9 @@ never put in a result, a log line or an error message.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import math
 import threading
 import time
 import uuid
@@ -21,7 +24,7 @@ import requests
 from flask import current_app
 
 CHUNK = 2000  # subscription ids per request (the docs allow more; the SDKs say 2,000)
-MAX_RETRY_AFTER = 30.0
+MAX_RETRY_AFTER = 86400.0  # a day: any longer Retry-After is a fault
 MASKED_KEY = "Key ••••••••"
 
 _local = threading.local()
@@ -119,8 +122,10 @@ def shown_request(body: dict) -> dict:
 def send(body: dict, deadline: float | None = None) -> SendResult:
     """Send one notification request (retrying 429/5xx) and explain the answer.
 
-    `deadline`: seconds the whole send may take, waits and retries included;
-    None (the job runner) means only the retry count bounds it."""
+    `deadline`: seconds the whole send may take, waits and retries included
+    (ONESIGNAL_DEADLINE when None). A wait that does not fit is never slept,
+    in a web request or in the job runner: it is handed back as `retry_after`
+    and the job runner sends again when OneSignal said to."""
     shown = shown_request(body)
     if not configured():
         return SendResult(
@@ -138,12 +143,14 @@ def send(body: dict, deadline: float | None = None) -> SendResult:
     }
     timeout = config["ONESIGNAL_TIMEOUT"]
     retries = max(0, int(config["ONESIGNAL_MAX_RETRIES"]))
+    if deadline is None:
+        deadline = float(config["ONESIGNAL_DEADLINE"])
     started = time.perf_counter()
     attempts = 0
     retry_after = None
     while True:
         attempts += 1
-        wait = timeout if deadline is None else min(timeout, _left(started, deadline))
+        wait = min(timeout, _left(started, deadline))
         try:
             response = _session().post(shown["url"], json=body, headers=headers, timeout=wait)
         except requests.Timeout:
@@ -160,7 +167,7 @@ def send(body: dict, deadline: float | None = None) -> SendResult:
         if retryable and attempts <= retries:
             delay = _retry_delay(response, attempts)
             # the wait plus a short attempt must fit in what is left
-            if deadline is None or delay + 1.0 < _left(started, deadline):
+            if delay + 1.0 < _left(started, deadline):
                 time.sleep(delay)
                 continue
             retry_after = delay
@@ -178,15 +185,148 @@ def _left(started: float, deadline: float) -> float:
 
 
 def _retry_delay(response: requests.Response, attempt: int) -> float:
-    value = response.headers.get("Retry-After", "")
+    """OneSignal's Retry-After in full, in seconds or as an HTTP date; without
+    one, a short growing backoff. Only a wait past a day is cut to a day."""
+    value = response.headers.get("Retry-After", "").strip()
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        seconds = float(value)
     except ValueError:
-        return min(0.5 * 2 ** (attempt - 1), MAX_RETRY_AFTER)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            seconds = 0.5 * 2 ** (attempt - 1)
+    if not math.isfinite(seconds):
+        seconds = MAX_RETRY_AFTER
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def _errors(data) -> list | dict | None:
-    return data.get("errors") if isinstance(data, dict) else None
+def wait_words(seconds: float) -> str:
+    """A wait as a person says it: "7 s", "2 min", "1 min 30 s", "1 h 5 min"."""
+    seconds = max(0, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min" + (f" {rest} s" if rest else "")
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h" + (f" {math.ceil(rest / 60)} min" if rest else "")
+
+
+@dataclass
+class Errors:
+    """OneSignal's `errors`, in any shape its API clients model: a list of
+    strings, a list of {code, title} objects, or an object naming the
+    recipients it could not reach (`invalid_aliases` as {label: [values]} or
+    a list, `invalid_player_ids`, `invalid_external_user_ids`)."""
+
+    reasons: list[str] = field(default_factory=list)
+    # alias (label, value) -> how many of that user's subscriptions are opted out
+    opted_out: dict[tuple[str, str], int] = field(default_factory=dict)
+    subscriptions: list[str] = field(default_factory=list)  # not subscribed
+    external_ids: list[str] = field(default_factory=list)  # legacy: no subscribed device
+
+    @property
+    def recipients(self) -> list[str]:
+        return [v for _, v in self.opted_out] + self.subscriptions + self.external_ids
+
+    def __bool__(self) -> bool:
+        return bool(self.reasons or self.recipients)
+
+
+def _text(value) -> str | None:
+    """A reason in words: a string, or an error object's title (and code)."""
+    if isinstance(value, str):
+        return value.strip()[:500] or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict):
+        title = next((_text(value[k]) for k in ("title", "message", "detail") if k in value), None)
+        code = _text(value.get("code"))
+        if title and code:
+            return f"{title} ({code})"
+        if title or code:
+            return title or code
+        return _text(next(iter(value.values()))) if value else None
+    if isinstance(value, list):
+        parts = [t for t in map(_text, value[: SHOWN * 10]) if t]
+        return _listed(parts) or None
+    return None
+
+
+SHOWN = 10  # ids or reasons named in a summary; the rest are counted
+
+
+def _strings(values) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list):
+        return []
+    return [str(v)[:200] for v in values if isinstance(v, str | int) and not isinstance(v, bool)]
+
+
+def _listed(values: list[str]) -> str:
+    more = len(values) - SHOWN
+    return ", ".join(values[:SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def read_errors(errors) -> Errors:
+    found = Errors()
+    if errors is None or errors == "" or errors == [] or errors == {}:
+        return found
+    if not isinstance(errors, dict):
+        for item in errors if isinstance(errors, list) else [errors]:
+            text = _text(item)
+            if text:
+                found.reasons.append(text)
+        found.reasons = found.reasons[:SHOWN]
+        return found
+    for key, value in errors.items():
+        if key == "invalid_aliases":
+            labelled = value if isinstance(value, dict) else {"external_id": value}
+            for label, values in labelled.items():
+                for one in _strings(values):
+                    pair = (str(label), one)
+                    found.opted_out[pair] = found.opted_out.get(pair, 0) + 1
+        elif key in ("invalid_player_ids", "invalid_subscription_ids"):
+            found.subscriptions = list(dict.fromkeys(found.subscriptions + _strings(value)))
+        elif key == "invalid_external_user_ids":
+            found.external_ids = list(dict.fromkeys(found.external_ids + _strings(value)))
+        else:
+            text = _text(value)
+            found.reasons.append(f"{str(key).replace('_', ' ')}: {text}" if text else str(key))
+    found.reasons = found.reasons[:SHOWN]
+    return found
+
+
+def _who(label: str, value: str) -> str:
+    return value if label == "external_id" else f"{label} {value}"
+
+
+def _unreached(found: Errors, sent: bool) -> list[str]:
+    """Who OneSignal could not reach, and why, one sentence each."""
+    sentences = []
+    for (label, value), count in found.opted_out.items():
+        subs = "subscription" if count == 1 else "subscriptions"
+        if sent:
+            verb = "is" if count == 1 else "are"
+            sentences.append(f"{count} of {_who(label, value)}'s subscriptions {verb} unsubscribed")
+        else:
+            sentences.append(
+                f"{_who(label, value)} has no subscription that can get push "
+                f"({count} {subs}, all unsubscribed)"
+            )
+    if found.subscriptions:
+        n = len(found.subscriptions)
+        ids = _listed(found.subscriptions)
+        sentences.append(
+            f"{n} subscription{'s' if n != 1 else ''} named {'is' if n == 1 else 'are'} not "
+            f"subscribed: {ids}"
+        )
+    if found.external_ids:
+        sentences.append("no subscribed device has external id " + _listed(found.external_ids))
+    return sentences[:SHOWN] + ([f"and {len(sentences) - SHOWN} more"] if len(sentences) > SHOWN
+                                else [])  # fmt: skip
 
 
 def interpret(response: requests.Response) -> SendResult:
@@ -194,7 +334,7 @@ def interpret(response: requests.Response) -> SendResult:
     text = response.text[:4000]
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     base = {"http_status": status, "response_text": text}
     if data is None or not isinstance(data, dict):
@@ -207,50 +347,42 @@ def interpret(response: requests.Response) -> SendResult:
             f"OneSignal answered HTTP {status} with something that is not JSON.",
             **base,
         )
-    errors = _errors(data)
+    errors = data.get("errors")
+    found = read_errors(errors)
+    reasons = "; ".join(found.reasons)
     if status == 200:
-        notification_id = data.get("id") or None
-        invalid = _invalid_recipients(errors)
-        if notification_id and not invalid and not (isinstance(errors, list) and errors):
+        notification_id = data.get("id") if isinstance(data.get("id"), str) else None
+        notification_id = (notification_id or "").strip()[:64] or None
+        if notification_id and not found:
             return SendResult("sent", f"Sent. Notification id {notification_id}.",
                               notification_id=notification_id, errors=errors, **base)  # fmt: skip
+        unreached = _unreached(found, sent=bool(notification_id))
         if notification_id:
+            summary = "Sent; " + "; ".join(unreached + found.reasons) + "."
             return SendResult(
-                "partial",
-                f"Sent (notification id {notification_id}), but some recipients were skipped: "
-                + ", ".join(invalid),
-                notification_id=notification_id, invalid=invalid, errors=errors,
-                hints=_HINT_INVALID, **base,
+                "partial", summary, notification_id=notification_id,
+                invalid=found.recipients, errors=errors, hints=_hints_for(found, reasons),
+                **base,
             )  # fmt: skip
-        reasons = (
-            "; ".join(errors) if isinstance(errors, list) else str(errors or "no reason given")
-        )
-        return SendResult(
-            "not_sent", f"Nothing was sent. OneSignal says: {reasons}",
-            invalid=invalid, errors=errors, hints=_hints_for(reasons), **base,
-        )  # fmt: skip
+        if unreached:
+            summary = "Nothing was sent: " + "; ".join(unreached) + "."
+            if reasons:
+                summary += f" OneSignal says: {reasons}"
+        else:
+            summary = "Nothing was sent. " + (
+                f"OneSignal says: {reasons}" if reasons else "OneSignal gave no reason."
+            )
+        return SendResult("not_sent", summary, invalid=found.recipients, errors=errors,
+                          hints=_hints_for(found, reasons), **base)  # fmt: skip
     if status in (401, 403):
         return SendResult("auth", _AUTH, errors=errors, **base)
     if status == 429:
         return SendResult("rate_limited", _RATE_LIMITED, errors=errors, **base)
     if status >= 500:
         return SendResult("unavailable", _UNAVAILABLE.format(status=status), errors=errors, **base)
-    reasons = "; ".join(map(str, errors)) if isinstance(errors, list) else str(errors or text)
-    return SendResult("rejected", f"OneSignal refused the request (HTTP {status}): {reasons}",
-                      errors=errors, hints=_hints_for(reasons), **base)  # fmt: skip
-
-
-def _invalid_recipients(errors) -> list[str]:
-    if not isinstance(errors, dict):
-        return []
-    found = []
-    aliases = errors.get("invalid_aliases")
-    if isinstance(aliases, dict):
-        for values in aliases.values():
-            found += [str(v) for v in values or []]
-    for key in ("invalid_player_ids", "invalid_external_user_ids", "invalid_subscription_ids"):
-        found += [str(v) for v in errors.get(key) or []]
-    return found
+    words = "; ".join(_unreached(found, sent=False) + found.reasons) or "no reason given"
+    return SendResult("rejected", f"OneSignal refused the request (HTTP {status}): {words}",
+                      errors=errors, hints=_hints_for(found, words), **base)  # fmt: skip
 
 
 _AUTH = (
@@ -259,16 +391,26 @@ _AUTH = (
 )
 _RATE_LIMITED = "Not sent: OneSignal's rate limit was reached (HTTP 429). Try again in a moment."
 _UNAVAILABLE = "Not sent: OneSignal is temporarily unavailable (HTTP {status}). Try again later."
-_HINT_INVALID = [
-    "A skipped subscription (player) id usually belongs to a device that unsubscribed or "
-    "reinstalled the app.",
-    "A skipped external id was never set on any device: set it from the OneSignal page in the app.",
-]
 
 
-def _hints_for(reasons: str) -> list[str]:
+def _hints_for(found: Errors, reasons: str) -> list[str]:
     lowered = reasons.lower()
     hints = []
+    if found.opted_out:
+        hints.append(
+            "Unsubscribed: notifications turned off for the app on that device, optOut "
+            "called, or the app uninstalled."
+        )
+    if found.subscriptions:
+        hints.append(
+            "A subscription (player) id that is not subscribed usually belongs to a device "
+            "that turned notifications off, or uninstalled or reinstalled the app."
+        )
+    if found.external_ids:
+        hints.append(
+            "The external id is not set on any subscribed device: set it from the OneSignal "
+            "page inside the app."
+        )
     if "not subscribed" in lowered:
         hints += [
             "The device has not opted in, or the id is a OneSignal user id (oneSignalId) instead "
@@ -291,7 +433,8 @@ LOOKUP_TIMEOUT = 5.0
 @dataclass
 class Lookup:
     """One GET to OneSignal, explained. `outcome`: ok, not_found, auth,
-    rate_limited, unavailable, timeout, unreachable, bad_response, not_configured."""
+    rate_limited, unavailable, timeout, unreachable, bad_response, not_configured,
+    refused (an id that cannot be a path segment: nothing asked)."""
 
     outcome: str
     summary: str
@@ -341,7 +484,7 @@ def _get(path: str, params: dict | None, not_found: str, timeout: float | None =
     status = response.status_code
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     base_fields = {"http_status": status, "request_shown": shown}
     if status == 200 and isinstance(data, dict):
@@ -355,26 +498,46 @@ def _get(path: str, params: dict | None, not_found: str, timeout: float | None =
         wait = _retry_delay(response, 1)
         return Lookup(
             "rate_limited",
-            f"OneSignal's rate limit was reached (HTTP 429): ask again in {wait:g} s.",
+            f"OneSignal's rate limit was reached (HTTP 429): ask again in {wait_words(wait)}.",
             retry_after=wait, **base_fields,
         )  # fmt: skip
     if status >= 500:
         return Lookup("unavailable", _UNAVAILABLE.format(status=status).replace("Not sent: ", ""),
                       **base_fields)  # fmt: skip
-    reasons = _errors(data) if isinstance(data, dict) else None
-    return Lookup(
-        "bad_response",
-        f"OneSignal answered HTTP {status}"
-        + (f": {'; '.join(map(str, reasons)) if isinstance(reasons, list) else reasons}"
-           if reasons else "."),
-        **base_fields,
-    )  # fmt: skip
+    found = read_errors(data.get("errors") if isinstance(data, dict) else None)
+    words = "; ".join(_unreached(found, sent=False) + found.reasons)
+    return Lookup("bad_response", f"OneSignal answered HTTP {status}" + (f": {words}" if words
+                  else "."), **base_fields)  # fmt: skip
+
+
+class NotASegment(ValueError):
+    """An id that cannot be one segment of a OneSignal URL."""
+
+
+def segment(value: str | None) -> str:
+    """`value` as exactly one path segment: every character but letters,
+    digits and `_.-~` percent-encoded, "/" included. "." and ".." are refused:
+    the HTTP client (and any server) would read them as "this folder" and "the
+    folder above", so `..` as an external id would ask another URL of the API
+    with the App API key."""
+    if not isinstance(value, str) or value in ("", ".", ".."):
+        raise NotASegment(value)
+    return quote(value, safe="")
+
+
+def _refused(what: str, value) -> Lookup:
+    return Lookup("refused", f"Not asked: “{value}” cannot be a OneSignal {what} (an id is "
+                  "never empty, “.” or “..”).")  # fmt: skip
 
 
 def view_message(notification_id: str, timeout: float | None = None) -> Lookup:
     """GET /notifications/{id}?app_id=…: the delivery counts of one push."""
+    try:
+        path = f"/notifications/{segment(notification_id)}"
+    except NotASegment:
+        return _refused("message id", notification_id)
     return _get(
-        f"/notifications/{quote(notification_id, safe='')}",
+        path,
         {"app_id": _app_id()},
         f"OneSignal has no message {notification_id} for this app (older than 30 days, "
         "or sent with another app id).",
@@ -385,8 +548,12 @@ def view_message(notification_id: str, timeout: float | None = None) -> Lookup:
 def view_user(external_id: str) -> Lookup:
     """GET /apps/{app_id}/users/by/external_id/{external_id}: the user and the
     subscriptions OneSignal links to that external id."""
+    try:
+        path = f"/apps/{segment(_app_id())}/users/by/external_id/{segment(external_id)}"
+    except NotASegment:
+        return _refused("external id", external_id)
     return _get(
-        f"/apps/{quote(_app_id(), safe='')}/users/by/external_id/{quote(external_id, safe='')}",
+        path,
         None,
         f"OneSignal has no user with external id {external_id}: the app has not set it yet "
         "(or set another value). Set it from the OneSignal page inside the app.",
@@ -396,9 +563,12 @@ def view_user(external_id: str) -> Lookup:
 def identity_of(subscription_id: str) -> Lookup:
     """GET /apps/{app_id}/subscriptions/{id}/user/identity: which external id
     OneSignal ties this device (subscription) to."""
+    try:
+        path = f"/apps/{segment(_app_id())}/subscriptions/{segment(subscription_id)}/user/identity"
+    except NotASegment:
+        return _refused("subscription id", subscription_id)
     return _get(
-        f"/apps/{quote(_app_id(), safe='')}/subscriptions/{quote(subscription_id, safe='')}"
-        "/user/identity",
+        path,
         None,
         f"OneSignal has no subscription {subscription_id} for this app: the device has not "
         "registered with OneSignal, or belongs to another app.",

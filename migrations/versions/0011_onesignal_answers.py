@@ -1,0 +1,28 @@
+"""onesignal answers: the look-ups' short-lived cache, shared by every host
+
+Revision ID: 0011_onesignal_answers
+Revises: 0010
+Create Date: 2026-12-05 12:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0011_onesignal_answers'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'onesignal_answers',
+        sa.Column('key', sa.String(length=255), nullable=False),
+        sa.Column('asked_at', sa.DateTime(), nullable=False),
+        sa.Column('answer', sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint('key'),
+    )
+
+
+def downgrade():
+    op.drop_table('onesignal_answers')
