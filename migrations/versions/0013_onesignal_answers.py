@@ -1,15 +1,15 @@
 """onesignal answers: the look-ups' short-lived cache, shared by every host
 
-Revision ID: 0011_onesignal_answers
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 12:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_onesignal_answers'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
