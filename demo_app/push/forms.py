@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from .service import link_allowed
+
 
 class SendForm(FlaskForm):
     target = SelectField("Send to", choices=[])
@@ -23,8 +25,6 @@ class SendForm(FlaskForm):
         parts = urlsplit(field.data or "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValidationError("Use a full http:// or https:// address.")
-        from .service import link_allowed
-
         if not link_allowed(field.data):
             raise ValidationError(
                 "A push may open only a page of this site on tap (or of a host the site's "
