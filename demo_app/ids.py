@@ -12,6 +12,7 @@ routes taking one of those say so, as <int(max=2147483647):...>.
 from __future__ import annotations
 
 import builtins
+import re
 
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
@@ -32,6 +33,20 @@ class IdConverter(IntegerConverter):
 
 def out_of_range(name: str):
     abort(400, f"“{name}” is out of range: ids are whole numbers up to {MAX_ID}.")
+
+
+ASCII_NUMBER = re.compile(r"[0-9]+")
+
+
+def parse_id(name: str, value: str) -> int:
+    """A query argument's id: ASCII digits only (not "²" nor other scripts'
+    digits, which str.isdigit() accepts) and within MAX_ID; else a 400 that
+    names the argument."""
+    if not ASCII_NUMBER.fullmatch(value):
+        abort(400, f"“{name}” must be a whole number.")
+    if len(value) > 19 or int(value) > MAX_ID:
+        out_of_range(name)
+    return int(value)
 
 
 def id_arg(name: str) -> int | None:

@@ -39,7 +39,12 @@ def test_path_id_too_big_is_not_found(client, admin, url):
      (f"/inspector/rows?after={TOO_BIG}", "after"),
      (f"/inspector/compare?a={TOO_BIG}&b=1", "a"),
      (f"/notifications?before={TOO_BIG}", "before"),
-     (f"/notifications?before=-{TOO_BIG}", "before")],
+     (f"/notifications?before=-{TOO_BIG}", "before"),
+     # the third attack pass: a filter's id took isdigit() then int()
+     ("/inspector?endpoint_id=9223372036854775808", "endpoint_id"),
+     ("/inspector/rows?after=0&endpoint_id=9223372036854775808", "endpoint_id"),
+     ("/api/captures?endpoint_id=9223372036854775808", "endpoint_id"),
+     ("/api/captures.ndjson?endpoint_id=9223372036854775808", "endpoint_id")],
 )  # fmt: skip
 def test_query_id_too_big_is_a_bad_request(client, admin, url, name):
     response = client.get(url)
@@ -84,10 +89,27 @@ def test_no_route_answers_500_to_a_huge_id(app, client, admin, value):
     assert tried >= 7
 
 
-@pytest.mark.parametrize("value", [TOO_BIG, -TOO_BIG, HUGE])
+@pytest.mark.parametrize(
+    "path", ["/inspector", "/inspector/rows", "/api/captures", "/api/captures.ndjson",
+             "/api/captures.har", "/inspector/compare?b=1&a"],
+)  # fmt: skip
+@pytest.mark.parametrize("value", ["²", "١٢", "1e3", "0x10"])
+def test_query_ids_take_ascii_digits_only(client, admin, path, value):
+    """Not "²" (str.isdigit() says yes, int() says no) nor other scripts'
+    digits: a 400 naming the argument, never a 500."""
+    name = "a" if path.endswith("&a") else "endpoint_id"
+    url = f"{path}={value}" if path.endswith("&a") else f"{path}?endpoint_id={value}"
+    response = client.get(url)
+    assert response.status_code == 400, url
+    assert "must be a whole number" in response.get_data(as_text=True), url
+    assert name in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", [TOO_BIG, -TOO_BIG, HUGE, "²"])
 def test_no_get_route_answers_500_to_huge_query_ids(app, client, admin, value):
     client.post("/register", json={})
-    query = "&".join(f"{name}={value}" for name in ("before", "after", "a", "b", "limit", "id"))
+    names = ("before", "after", "a", "b", "limit", "id", "endpoint_id")
+    query = "&".join(f"{name}={value}" for name in names)
     for _rule, method, path in _paths(app, 1):
         if method != "GET" or path.startswith("/register"):
             continue

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from ..accounts import normalise_email
 from ..endpoints.service import Access
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Capture, User
 from . import search
 
@@ -41,6 +42,8 @@ class Filters:
         )
         if filters.user == "me" and viewer_email:
             filters.user = viewer_email
+        if filters.endpoint_id:
+            filters.endpoint_id = str(parse_id("endpoint_id", filters.endpoint_id))
         return filters
 
     def as_args(self) -> dict:
@@ -59,8 +62,7 @@ def _conditions(filters: Filters) -> list:
     if filters.label:
         where.append(Capture.label == filters.label)
     if filters.endpoint_id:
-        endpoint_id = int(filters.endpoint_id) if filters.endpoint_id.isdigit() else -1
-        where.append(Capture.endpoint_id == endpoint_id)
+        where.append(Capture.endpoint_id == int(filters.endpoint_id))
     if filters.user:
         if filters.user == "anonymous":
             where.append(Capture.user_id.is_(None))

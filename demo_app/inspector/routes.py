@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 
 from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
-from ..ids import MAX_ID, out_of_range
+from ..ids import MAX_ID, out_of_range, parse_id
 from ..models import Capture
 from ..receiver import forward
 from ..receiver.store import delete_captures
@@ -63,14 +63,9 @@ def _int_arg(name: str, default: int | None = None, high: int | None = None) -> 
     value = request.args.get(name, "")
     if not value:
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        abort(400, f"“{name}” must be a whole number.")
-    if number < 0:
+    if value.startswith("-") and value[1:].isascii() and value[1:].isdigit():
         abort(400, f"“{name}” cannot be negative.")
-    if number > MAX_ID:
-        out_of_range(name)
+    number = parse_id(name, value)
     return min(number, high) if high else number
 
 
