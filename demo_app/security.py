@@ -147,6 +147,16 @@ def init_app(app: Flask) -> None:
         response.headers.extend(SECURITY_HEADERS)
         return response
 
+    @app.after_request
+    def private_pages(response):
+        """Nothing shown to a logged-in user is kept by a browser's or a
+        proxy's cache: pages hold endpoint URLs, open tokens, captures."""
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return response
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     def secure_remember_cookie(response):
         if request.is_secure and "Set-Cookie" in response.headers:
             name = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
