@@ -41,6 +41,13 @@ def visible(value) -> Markup:
     return Markup(HIDDEN.sub(_token, escaped))  # noqa: S704 - escaped above; tokens are ours
 
 
+def visible_text(value: str) -> str:
+    """`value` as plain text with each hidden character written as a visible
+    `<U+202E>` token: for what is not HTML (a push's text, a JSON field a
+    script shows with textContent)."""
+    return HIDDEN.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", value)
+
+
 def pretty_json(value) -> str:
     """JSON for a person to read in a <pre>: indented, characters as they are
     (Jinja's tojson writes "<" as \\u003c, which is for scripts, not for eyes);

@@ -10,6 +10,7 @@ from flask import current_app
 
 from .. import throttle
 from ..accounts import find_by_email
+from ..display import visible_text
 from ..extensions import db
 from ..links import site_url
 from ..models import Message, User, utcnow
@@ -69,7 +70,7 @@ def send_message(sender: User, recipient_email: str, body: str) -> tuple[str, st
     target = current_app.config["PUSH_TARGET"]
     results = send_to(
         recipient, target if target in ("devices", "external_id") else "devices",
-        title=f"Message from {sender.email}", message=body[:200],
+        title=f"Message from {sender.email}", message=visible_text(body[:200]),
         page=site_url("push.message", message_id=message.id),
         data={"kind": "message", "message_id": message.id}, kind="message",
         deadline=current_app.config["ONESIGNAL_DEADLINE"],
@@ -148,7 +149,7 @@ def news(user_id: int, after: int | None, limit: int = 20) -> dict:
             {
                 "id": m.id,
                 "sender": m.sender.email,
-                "body": m.body[:80] + ("…" if len(m.body) > 80 else ""),
+                "body": visible_text(m.body[:80]) + ("…" if len(m.body) > 80 else ""),
                 "created_at": m.created_at.strftime("%Y-%m-%d %H:%M") + " UTC",
                 "read": m.read_at is not None,
             }
