@@ -224,6 +224,34 @@ def test_one_address_has_a_ceiling_over_every_email(client, auth):
     assert 1 <= int(blocked.headers["Retry-After"]) <= 600
 
 
+@pytest.mark.parametrize("app_settings", [{"LOGIN_LIMIT_PER_ADDRESS": 50}])
+def test_strangers_at_the_owners_address_do_not_lock_out_a_known_browser(app, client, auth):
+    """Third attack pass, finding 8: 51 failed logins with random emails from
+    one address locked the owner out behind the same address for 10 minutes.
+    A browser that logged in to the account before keeps a signed cookie, and
+    the address-wide ceiling does not apply to it; the pair limit still does."""
+    auth.create()
+    assert auth.login().status_code == 302
+    assert "known_device" in client.get_cookie("known_device").key
+    auth.logout()
+    stranger = app.test_client()
+    strangers = AuthActions(app, stranger)
+    for i in range(51):
+        strangers.login(f"random{i}@example.com", "guess")
+    assert strangers.login().status_code == 429  # a new browser: the ceiling holds
+    assert auth.login().status_code == 302  # the owner's browser gets in
+    # The cookie names one account: for another email the ceiling holds.
+    assert auth.login("other@example.com", "guess").status_code == 429
+    # A forged or foreign cookie counts for nothing.
+    stranger.set_cookie("known_device", client.get_cookie("known_device").value + "x")
+    assert strangers.login().status_code == 429
+    # The pair limit still applies to the known browser.
+    auth.logout()
+    for i in range(5):
+        auth.login(password=f"guess {i}")
+    assert auth.login().status_code == 429
+
+
 def test_lockout_page_links_back_to_login(client, auth):
     auth.create()
     for i in range(5):

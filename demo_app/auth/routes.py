@@ -57,7 +57,9 @@ def login():
         start_login(user, remember=form.remember.data)
         flash("You are logged in.", "success")
         target = form.next.data
-        return redirect(target if is_safe_next(target) else url_for("main.index"))
+        response = redirect(target if is_safe_next(target) else url_for("main.index"))
+        limits.remember_device(response, user.email)
+        return response
     return render_template("auth/login.html", form=form)
 
 

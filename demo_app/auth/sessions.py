@@ -17,6 +17,9 @@ from ..models import User
 
 def start_login(user: User, remember: bool) -> None:
     """A fresh session at login, so a session fixed before it is worthless."""
+    # current_user itself may be passed (a new password, a guest signing up):
+    # Flask-Login must keep the account, not the proxy that would look it up.
+    user = getattr(user, "_get_current_object", lambda: user)()
     session.clear()
     login_user(user, remember=remember)
 
