@@ -483,3 +483,21 @@ def test_password_change_refused(app, client, auth, current, new, confirm, error
     with app.app_context():
         user = db.session.scalar(sa.select(User))
         assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands"),
+    [("/onesignal", "/onesignal"), ("https://evil.example/x", "/"), ("//evil.example", "/")],
+)
+def test_signup_keeps_next_within_the_site(client, auth, next_url, lands):
+    """The hub's "Log in" link carries ?next; signing up instead of logging in
+    lands there too, and never on another site."""
+    page = client.get("/login", query_string={"next": next_url}).get_data(as_text=True)
+    assert "/signup?next=" in page  # the login page's sign-up link passes it on
+    form = client.get("/signup", query_string={"next": next_url}).get_data(as_text=True)
+    token = csrf_from(form)
+    assert 'name="next"' in form
+    response = client.post("/signup", data={"email": "new@example.com", "password": PASSWORD,
+                                            "confirm": PASSWORD, "next": next_url,
+                                            "csrf_token": token})  # fmt: skip
+    assert response.status_code == 302 and response.headers["Location"] == lands

@@ -23,6 +23,7 @@ class SignupForm(FlaskForm):
     confirm = PasswordField(
         "Repeat password", validators=[EqualTo("password", message="The passwords differ.")]
     )
+    next = HiddenField()
 
 
 class ExternalIdForm(FlaskForm):

@@ -68,6 +68,8 @@ def signup():
     if not current_app.config["ALLOW_SIGNUP"]:
         abort(404, "Sign-up is switched off on this site. Ask its operator for an account.")
     form = SignupForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         wait = limits.signup_wait(request.remote_addr)
         if wait:
@@ -87,7 +89,8 @@ def signup():
         else:
             start_login(user, remember=False)
             flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("main.index"))
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("main.index"))
     return render_template("auth/signup.html", form=form)
 
 
