@@ -1,0 +1,129 @@
+"""The inspector as a QA engineer uses it every day (issue 21): clean rows,
+the body first, deleting their own captures, filters that hold, one place to
+start; at 1280x800 and 360x740, light and dark, with axe-core clean."""
+
+import pytest
+import requests
+
+from .conftest import screenshot, settled
+from .helpers import assert_accessible, login
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(360, 740), (1280, 800)]
+LONG_EMAIL = "a.very.long.qa.engineer.name+android-build-42@example-company.com"
+
+
+@pytest.fixture
+def qa(live_app):
+    """A QA engineer with a private endpoint named "Android build 42"."""
+    from demo_app.accounts import create_user
+    from demo_app.endpoints import service
+
+    from ..conftest import PASSWORD
+
+    with live_app.app_context():
+        user = create_user(LONG_EMAIL, PASSWORD)
+        endpoint = service.create(user, "Android build 42")
+        return {"email": user.email, "path": "/r/" + endpoint.token, "id": endpoint.id}
+
+
+def _check(page, name: str) -> None:
+    """Nothing wider than the screen; axe clean, light and dark."""
+    settled(page)
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert_accessible(page, f"{page.url} ({scheme}, {width} px)")
+        screenshot(page, f"{name}-{width}-{scheme}", full_page=False)
+    page.emulate_media(color_scheme="light")
+    assert page.errors == [] and page.external_requests == []
+
+
+def _varied(page, base: str, path: str, n: int) -> None:
+    """n captures of the kinds QA sends: registrations sent with the login
+    (a device), malformed JSON (a parse error), forms, anonymous JSON."""
+    from ..payloads import IOS_PAYLOAD, V5_PAYLOAD
+
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            page.request.post(base + path + "/devices", data=V5_PAYLOAD)
+        elif kind == 1:
+            requests.post(base + path, data='{"oneSignalUserId": "x", broken',
+                          headers={"Content-Type": "application/json"}, timeout=10)  # fmt: skip
+        elif kind == 2:
+            requests.post(base + path, data={"user": f"u{i}", "step": "login"}, timeout=10)
+        else:
+            requests.post(base + path + "?build=41", json=IOS_PAYLOAD, timeout=10)
+
+
+ROW_BOXES = """() => [...document.querySelectorAll('li.capture')].map(row => {
+    const cells = [row.querySelector('.pick'), ...row.querySelectorAll('a.cap-link > *')]
+      .filter(el => getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().width > 0)
+      .map(el => { const b = el.getBoundingClientRect();
+                   return {name: el.className, l: b.left, r: b.right, t: b.top, b: b.bottom}; });
+    const lines = new Set(cells.map(c => Math.round(c.t / 4)));
+    return {id: row.dataset.id, height: row.getBoundingClientRect().height, cells,
+            lineHeight: parseFloat(getComputedStyle(row.querySelector('a.cap-link')).lineHeight)};
+  })"""
+
+
+def _overlaps(row) -> list:
+    cells, found = row["cells"], []
+    for i, a in enumerate(cells):
+        for b in cells[i + 1 :]:
+            if (
+                a["l"] < b["r"] - 0.5
+                and b["l"] < a["r"] - 0.5
+                and a["t"] < b["b"] - 0.5
+                and b["t"] < a["b"] - 0.5
+            ):
+                found.append((a["name"], b["name"]))
+    return found
+
+
+def _rows_in_view(page) -> int:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('li.capture')].filter(row => {
+             const box = row.getBoundingClientRect();
+             return box.top >= 0 && box.bottom <= window.innerHeight;
+           }).length"""
+    )
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_rows_are_clean(page, live_server, qa, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    base = live_server.url
+    login(page, base, qa["email"])
+    _varied(page, base, qa["path"], 24)
+    page.goto(base + "/inspector")
+    rows = page.evaluate(ROW_BOXES)
+    assert len(rows) == 24
+    for row in rows:
+        assert _overlaps(row) == [], (row["id"], _overlaps(row))
+        lines = round((row["height"] - 8) / row["lineHeight"])
+        assert lines <= (1 if width >= 1024 else 2), (row["id"], row["height"])
+    if width >= 1024:
+        fit = _rows_in_view(page)
+        print(f"rows that fit at {width}x{height}: {fit}")
+        assert fit >= 14
+    # the endpoint's name, never its secret token; platform, sender, device
+    registration = page.locator('li.capture[data-id="1"]')
+    text = registration.inner_text()
+    assert "Android build 42" in text and qa["path"] not in text
+    assert "android" in text and LONG_EMAIL[:12] in text and "9f8e7d6c" in text
+    # a problem is an icon; its text is in the title and read out
+    broken = page.locator('li.capture[data-id="2"] .cap-flag')
+    assert broken.get_attribute("title").startswith("Malformed JSON")
+    assert "Malformed JSON" in broken.locator(".cap-tip").text_content()
+    # shown on keyboard focus, as on hover
+    page.locator('li.capture[data-id="2"] a.cap-link').focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    tip = broken.locator(".cap-tip").bounding_box()
+    assert tip["width"] > 40
+    page.locator("h1").first.click()
+    _check(page, "rows")
