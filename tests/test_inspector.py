@@ -447,7 +447,9 @@ def test_side_pane_and_detail_page_with_the_list(client, alice, app):
     assert client.get("/inspector/99/pane").status_code == 404
     # the capture's own page holds the list too, under the same filters
     page = client.get("/inspector/2?label=b").get_data(as_text=True)
-    assert '<h1 id="capture-heading">Capture #2' in page
+    # one heading for the page, list or capture; the capture's as in the pane
+    assert '<h1 id="list-heading">Inspector</h1>' in page and page.count("<h1") == 1
+    assert '<h2 id="capture-heading">Capture #2' in page
     assert _row_ids(page) == [3, 1]
     assert 'href="/inspector/3?label=b"' in page  # rows keep the list's filters
     live = client.get("/inspector/rows?after=0&label=b").get_data(as_text=True)

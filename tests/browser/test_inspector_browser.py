@@ -199,7 +199,7 @@ def test_phone_screen_starts_with_captures_and_opens_the_full_page(page, live_se
     assert not page.get_by_placeholder("path starts with").is_visible()  # filters folded
     screenshot(page, "inspector-360")
     first.locator("a").click()
-    expect(page.get_by_role("heading", name="Capture #6", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Capture #6", level=2)).to_be_visible()
     assert page.url == live_server.url + "/inspector/6"
     assert not page.locator(".capture-list").is_visible()  # the full detail page
     # the form body is a table, not {"form": ...} under a JSON heading
@@ -208,7 +208,7 @@ def test_phone_screen_starts_with_captures_and_opens_the_full_page(page, live_se
     assert "u5" in table.inner_text() and "login" in table.inner_text()
     assert page.locator("#body-pretty").count() == 0
     # the time is relative, the exact UTC time on hover
-    received = page.locator(".facts time")
+    received = page.locator(".summary-line time")
     assert received.inner_text().endswith("ago") or received.inner_text() == "just now"
     assert received.get_attribute("title").endswith(" UTC")
     screenshot(page, "capture-detail-form-360")
@@ -271,5 +271,5 @@ def test_sample_post_links_to_its_capture(page, live_server, qa):
     link = page.get_by_role("link", name="Open capture #1 in the inspector")
     expect(link).to_be_visible()
     link.click()
-    expect(page.get_by_role("heading", name="Capture #1", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Capture #1", level=2)).to_be_visible()
     assert page.errors == []

@@ -4,6 +4,7 @@ start; at 1280x800 and 360x740, light and dark, with axe-core clean."""
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from .conftest import screenshot, settled
 from .helpers import assert_accessible, login
@@ -127,3 +128,40 @@ def test_rows_are_clean(page, live_server, qa, width, height):
     assert tip["width"] > 40
     page.locator("h1").first.click()
     _check(page, "rows")
+
+
+SECTION_ORDER = """el => [...el.querySelectorAll(':scope > section')].map(s => {
+    const h = s.querySelector('h2, h3');
+    return h ? h.firstChild.textContent.trim().split(' (')[0] : ''; })"""
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_detail_shows_the_body_first(page, live_server, qa, width, height):
+    from ..payloads import V5_PAYLOAD
+
+    page.set_viewport_size({"width": width, "height": height})
+    base = live_server.url
+    login(page, base, qa["email"])
+    payload = {**V5_PAYLOAD, "os": "Android"}  # "android" and "Android": said once
+    requests.post(base + qa["path"], json=payload, headers={"X-Trace": "t" * 9000}, timeout=10)
+    page.goto(base + "/inspector")
+    page.locator('li.capture[data-id="1"] a.cap-link').click()
+    heading = page.get_by_role("heading", name="Capture #1", level=2)
+    expect(heading).to_be_visible()
+    # one heading for the page, the same as on the list
+    assert page.locator("h1").all_inner_texts() == ["Inspector"]
+    article = page.locator("article.capture-detail")
+    order = article.evaluate(SECTION_ORDER)
+    assert order[:5] == ["Capture #1", "Body", "GoNative / Median registration fields",
+                         "Headers", "Request"]  # fmt: skip
+    assert page.locator("#body-pretty").is_visible()
+    # a 9,000-character header value is folded, with its length
+    long_value = page.locator("#headers details.long-value")
+    expect(long_value.locator("summary")).to_contain_text("(9,000 characters)")
+    assert long_value.get_attribute("open") is None
+    platform = page.locator("#reading dt:text('Platform') + dd").inner_text()
+    assert platform.lower().split().count("android") == 1
+    _check(page, "detail")
+    # the capture's own page: the same order as the pane
+    page.goto(base + "/inspector/1")
+    assert page.locator("article.capture-detail").evaluate(SECTION_ORDER) == order
