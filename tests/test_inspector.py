@@ -160,16 +160,76 @@ def test_own_secrets_are_shown_to_the_sender(client, alice):
     assert alice_session in page
 
 
-def test_admin_can_delete_others_cannot(client, alice, app):
-    client.post("/register", json={})
-    token = alice.token()
-    assert client.post("/inspector/1/delete", data={"csrf_token": token}).status_code == 403
+def _delete(client, auth, path):
+    return client.post(path, data={"csrf_token": auth.token()}, follow_redirects=False)
+
+
+def test_whoever_owns_a_capture_may_delete_it(client, alice, app):
+    """Owner, member, stranger, anonymous: a capture is deleted by the person
+    who sent it, its endpoint's owner, or an admin; a member only reads."""
+    alice.create("carol@example.com")
+    endpoint = alice.endpoint("alice@example.com", "QA", members=["bob@example.com"])
+    alice.logout()
+    client.post(endpoint, json={"n": 1})  # 1: anonymous, to Alice's endpoint
+    alice.login("bob@example.com")
+    client.post("/register", json={"n": 2})  # 2: Bob's own, on the shared URL
+    client.post(endpoint, json={"n": 3})  # 3: Bob's own, to Alice's endpoint
+    # Bob, a member, sees capture 1 but may not delete it; no button either
+    assert client.get("/inspector/1").status_code == 200
+    assert 'action="/inspector/1/delete"' not in client.get("/inspector/1").get_data(True)
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 403
+    # ...but his own captures are his, wherever he sent them
+    assert 'data-confirm="Delete capture #3?' in client.get("/inspector/3").get_data(True)
+    for capture_id in (2, 3):
+        response = _delete(client, alice, f"/inspector/{capture_id}/delete")
+        assert response.status_code == 302
+        flashed = client.get(response.location).get_data(as_text=True)
+        assert f"1 capture deleted (#{capture_id})." in flashed
+        assert client.get(f"/inspector/{capture_id}").status_code == 404
+    assert client.post("/inspector/1/delete").status_code == 400  # no CSRF token
+    # a stranger gets the 404 of a capture that does not exist
+    alice.logout()
+    alice.login("carol@example.com")
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 404
+    # anonymous: sent to log in, nothing deleted
+    alice.logout()
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 302
+    alice.login("alice@example.com")
+    assert client.get("/inspector/1").status_code == 200
+    # the owner of the endpoint may
+    assert 'action="/inspector/1/delete"' in client.get("/inspector/1").get_data(True)
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Capture)) == 0
+
+
+def test_the_endpoint_owner_clears_its_captures_members_cannot(client, alice, app):
+    endpoint = alice.endpoint("alice@example.com", "QA", members=["bob@example.com"])
+    for i in range(3):
+        client.post(endpoint, json={"n": i})
+    client.post("/register", json={"n": "not the endpoint's"})
+    with app.app_context():
+        endpoint_id = db.session.scalar(sa.select(Capture.endpoint_id).where(Capture.id == 1))
+    clear = f"/endpoints/{endpoint_id}/captures/delete"
+    alice.logout()
+    assert _delete(client, alice, clear).status_code == 302  # anonymous: log in
+    alice.login("bob@example.com")
+    page = client.get(f"/endpoints/{endpoint_id}").get_data(as_text=True)
+    assert "See its 3 captures" in page and clear not in page
+    assert _delete(client, alice, clear).status_code == 404  # a member may not
     alice.logout()
     alice.login("admin@example.com")
-    assert client.post("/inspector/1/delete").status_code == 400  # CSRF
-    response = client.post("/inspector/1/delete", data={"csrf_token": alice.token()})
+    assert _delete(client, alice, clear).status_code == 404  # nor anybody else
+    alice.logout()
+    alice.login("alice@example.com")
+    page = client.get(f"/endpoints/{endpoint_id}").get_data(as_text=True)
+    assert 'data-confirm="Delete all 3 captures of this endpoint?' in page
+    response = _delete(client, alice, clear)
     assert response.status_code == 302
-    assert client.get("/inspector/1").status_code == 404
+    assert "3 captures of “QA” deleted." in client.get(response.location).get_data(True)
+    with app.app_context():
+        left = db.session.scalars(sa.select(Capture.id)).all()
+        assert left == [4]  # her capture on the shared URL stays
 
 
 def test_ndjson_export_streams_filtered_set(client, alice):

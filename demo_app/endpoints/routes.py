@@ -86,6 +86,7 @@ def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 
         forward_form=forward_form
         or ForwardForm(formdata=None, url=endpoint.forward_url, answer=endpoint.forward_answer),
         owner=endpoint.owner_id == current_user.id,
+        captures=service.capture_count(endpoint),
     ), status
 
 
@@ -193,6 +194,18 @@ def delete(endpoint_id: int):
     removed = service.delete(endpoint)
     flash(f"Endpoint “{name}” and its {removed} captures were deleted.", "success")
     return redirect(url_for("endpoints.index"))
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/captures/delete")
+@login_required
+def clear_captures(endpoint_id: int):
+    """The owner deletes all the endpoint's captures (members only read them)."""
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    removed = service.clear_captures(endpoint)
+    flash(
+        f"{removed} capture{'' if removed == 1 else 's'} of “{endpoint.name}” deleted.", "success"
+    )
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 
 @bp.post("/endpoints/<int(max=2147483647):endpoint_id>/share")

@@ -168,6 +168,7 @@ def _detail_context(capture: Capture) -> dict:
         "older_capture": older,
         "compare_with": same_label or older,
         "forwards": forward_views(capture),
+        "may_delete": may_delete(capture),
         "can_replay": bool(
             capture.endpoint is not None
             and capture.endpoint.forward_url
@@ -250,15 +251,25 @@ def _download(content, mimetype: str, filename: str) -> Response:
     )
 
 
+def may_delete(capture: Capture) -> bool:
+    """A capture is the viewer's to delete when it is theirs: sent with their
+    login, or to an endpoint they own (members only read); admins may too."""
+    return bool(
+        current_user.is_admin
+        or capture.user_id == current_user.id
+        or (capture.endpoint is not None and capture.endpoint.owner_id == current_user.id)
+    )
+
+
 @bp.post("/inspector/<int:capture_id>/delete")
 @login_required
 def delete(capture_id: int):
     capture = _capture_or_404(capture_id)
-    if not current_user.is_admin:
-        abort(403, "Only admins can delete captures.")
-    delete_captures(Capture.id == capture.id)
+    if not may_delete(capture):
+        abort(403, "Only the person who sent a capture, or its endpoint's owner, can delete it.")
+    removed = delete_captures(Capture.id == capture.id)  # never comes back from the log
     db.session.commit()
-    flash(f"Capture {capture_id} deleted.", "success")
+    flash(f"{removed} capture deleted (#{capture_id}).", "success")
     return redirect(url_for("inspector.index"))
 
 
