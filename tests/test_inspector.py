@@ -526,3 +526,45 @@ def test_receiver_page_links_the_sample_to_its_capture(client, alice):
         'id="sample-capture"' in page
         and "hidden" in page[page.index('id="sample-capture"') :][:200]
     )
+
+
+def test_search_finds_json_escapes_as_written_and_decoded(client, alice):
+    body = b'{"name": "Zo\\u00eb", "url": "https:\\/\\/example.com\\/welcome"}'
+    client.post("/register/escaped", data=body, content_type="application/json")
+    client.post("/register/plain", json={"name": "Zoe", "url": "nothing here"})
+
+    def found(q):
+        return [
+            c["id"] for c in client.get("/api/captures", query_string={"q": q}).json["captures"]
+        ]
+
+    assert found("Zoë") == [1] and found("zoË") == [1]  # decoded, any case
+    assert found("Zo\\u00eb") == [1]  # as written
+    assert found("https://example.com/welcome") == [1]
+    assert found("\\/\\/example") == [1]
+    assert found("Zoe") == [2]
+
+
+def test_endpoint_filter_and_neighbours_follow_the_list(client, alice):
+    first = alice.endpoint("alice@example.com", "Android build 42")
+    alice.endpoint("alice@example.com", "iOS build 7")
+    for i in range(6):
+        client.post(
+            first if i % 2 else "/register", json={"n": i, "tag": "odd" if i % 2 else "even"}
+        )
+    page = client.get("/inspector").get_data(as_text=True)
+    assert '<select name="endpoint_id" aria-label="Endpoint">' in page
+    assert ">Android build 42</option>" in page and ">iOS build 7</option>" in page
+    with_endpoint = client.get("/inspector?endpoint_id=1").get_data(as_text=True)
+    assert _row_ids(with_endpoint) == [6, 4, 2]
+    assert 'value="1" selected' in with_endpoint
+    # previous / next on a capture keep to the filtered list, and keep its filters
+    detail = client.get("/inspector/4?endpoint_id=1").get_data(as_text=True)
+    assert (
+        'href="/inspector/2?endpoint_id=1"' in detail
+        and 'href="/inspector/6?endpoint_id=1"' in detail
+    )
+    pane = client.get("/inspector/4/pane?q=even").get_data(as_text=True)
+    assert 'href="/inspector/3?q=even"' in pane and 'href="/inspector/5?q=even"' in pane
+    unfiltered = client.get("/inspector/4/pane").get_data(as_text=True)
+    assert 'href="/inspector/3"' in unfiltered and 'href="/inspector/5"' in unfiltered

@@ -139,11 +139,12 @@ def _capture_or_404(capture_id: int) -> Capture:
     return capture
 
 
-def _detail_context(capture: Capture) -> dict:
+def _detail_context(capture: Capture, filters: Filters) -> dict:
+    """The capture, and its neighbours in the list as searched and filtered."""
     access = _access()
     capture_id = capture.id
-    newer = neighbour(access, capture_id, True)
-    older = neighbour(access, capture_id, False)
+    newer = neighbour(access, capture_id, True, filters=filters)
+    older = neighbour(access, capture_id, False, filters=filters)
     same_source = (
         Capture.endpoint_id == capture.endpoint_id
         if capture.endpoint_id is not None
@@ -154,6 +155,7 @@ def _detail_context(capture: Capture) -> dict:
     same_label = neighbour(access, capture_id, False, same_source)
     return {
         "capture": capture,
+        "list_args": filters.as_args(),
         "headers": shown_headers(capture, current_user),
         "cookies": shown_cookies(capture, current_user),
         "own": can_see_secrets(capture, current_user),
@@ -184,7 +186,8 @@ def detail(capture_id: int):
     """One capture in full; from about 1024 px wide, beside the list (the
     filters in the query string apply to that list)."""
     capture = _capture_or_404(capture_id)
-    context = {**_list_context(_filters(), None), **_detail_context(capture)}
+    filters = _filters()
+    context = {**_list_context(filters, None), **_detail_context(capture, filters)}
     return render_template("inspector/detail.html", **context)
 
 
@@ -193,7 +196,8 @@ def detail(capture_id: int):
 def pane(capture_id: int):
     """The capture's detail alone, for the list's side pane (inspector.js)."""
     capture = _capture_or_404(capture_id)
-    html = render_template("inspector/_detail.html", level=2, **_detail_context(capture))
+    context = _detail_context(capture, _filters())
+    html = render_template("inspector/_detail.html", level=2, **context)
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
