@@ -1,6 +1,7 @@
 """The inspector pages and JSON API: paging, filters, masking, access rules."""
 
 import base64
+import html
 import json
 import re
 
@@ -520,12 +521,37 @@ def _row_ids(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'<li class="capture" data-id="(\d+)"', page)]
 
 
-def test_receiver_page_links_the_sample_to_its_capture(client, alice):
-    page = client.get("/receiver").get_data(as_text=True)
+def test_one_place_to_start_the_endpoint_page(client, alice):
+    """The endpoint's page: its URL, the app's configuration for it, a cURL
+    sample posting to it, and a sample button; /receiver leads there."""
+    path = alice.endpoint("alice@example.com", "Android build 42")
+    url = "http://localhost" + path
+    page = client.get("/endpoints/1").get_data(as_text=True)
+    assert f'<code id="endpoint-url" class="wrap-anywhere">{url}</code>' in page
+    config = json.loads(
+        html.unescape(re.search(r'<pre id="config-json">(.*?)</pre>', page, re.S)[1])
+    )
+    assert config == {"registration": {"active": True, "endpoints": [
+        {"url": url, "urlRegex": ".*", "dataType": "onesignal"}]}}  # fmt: skip
+    curl = html.unescape(re.search(r'<pre id="curl-sample"[^>]*>(.*?)</pre>', page, re.S)[1])
+    assert curl.startswith(f"curl -X POST {url} -H 'Content-Type: application/json' --data '{{")
+    assert f'id="send-sample" data-url="{url}"' in page
     assert (
         'id="sample-capture"' in page
         and "hidden" in page[page.index('id="sample-capture"') :][:200]
     )
+    assert "js/receiver.js" in page
+    # the old page leads to the endpoints; no "Receiver" in the navigation or on the start page
+    response = client.get("/receiver")
+    assert response.status_code == 302 and response.location == "/endpoints"
+    for start in ("/", "/endpoints"):
+        assert ">Receiver<" not in client.get(start).get_data(as_text=True)
+    # the empty inspector shows the same three, for her own endpoint
+    empty = client.get("/inspector").get_data(as_text=True)
+    assert "Send to “Android build 42”" in empty and f'data-url="{url}"' in empty
+    assert '<pre id="config-json">' in empty and f"curl -X POST {url}" in empty
+    client.post(path, json={"n": 1})
+    assert 'id="start"' not in client.get("/inspector").get_data(as_text=True)
 
 
 def test_search_finds_json_escapes_as_written_and_decoded(client, alice):

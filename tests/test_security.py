@@ -31,7 +31,8 @@ MATRIX = [
     ("auth.profile", "GET", "/profile", {}, (302, 200, 200, 200)),
     ("auth.profile", "POST", "/profile", {"data": {}}, (302, 200, 200, 200)),
     ("auth.change_password", "POST", "/profile/password", {"data": {}}, (302, 200, 200, 200)),
-    ("receiver.help", "GET", "/receiver", {}, (200, 200, 200, 200)),
+    # the receiver's old page: its URL and samples are on each endpoint's page now
+    ("endpoints.receiver", "GET", "/receiver", {}, (302, 302, 302, 302)),
     ("receiver.register", "POST", "/register", {"json": {}}, (200, 200, 200, 200)),
     ("receiver.register", "GET", "/register", {}, (405, 405, 405, 405)),
     ("receiver.register", "PUT", "/register", {}, (405, 405, 405, 405)),

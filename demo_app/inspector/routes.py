@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from ..endpoints.routes import start_context
 from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
 from ..ids import MAX_ID, out_of_range
@@ -111,7 +112,12 @@ def _list_context(filters: Filters, before: int | None) -> dict:
 @login_required
 def index():
     context = _list_context(_filters(), _int_arg("before"))
-    return render_template("inspector/index.html", capture=None, **context)
+    start = None
+    if not context["rows"] and not context["filters"].any() and not context["before"]:
+        # nothing yet: how to send, to the viewer's own endpoint if they have one
+        mine = [e for e in context["endpoints"] if e.owner_id == current_user.id]
+        start = {"endpoint": mine[0] if mine else None, **start_context(mine[0] if mine else None)}
+    return render_template("inspector/index.html", capture=None, start=start, **context)
 
 
 @bp.get("/inspector/rows")
