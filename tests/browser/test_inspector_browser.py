@@ -32,16 +32,17 @@ def qa(live_app):
 
 def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa):
     login(page, live_server.url, qa)
-    page.goto(live_server.url + "/receiver")
-    # the receiver page offers the QA engineer's own endpoint
-    assert page.locator("#register-url").inner_text() == live_server.url + qa.endpoint
+    page.goto(live_server.url + "/receiver")  # the old page leads to the endpoints
+    page.get_by_role("link", name="QA phone").click()
+    # the endpoint's page gives its URL and the app's configuration for it
+    assert page.locator("#endpoint-url").inner_text() == live_server.url + qa.endpoint
     assert '"urlRegex": ".*"' in page.locator("#config-json").inner_text()
     page.get_by_role("button", name="Send a sample POST").click()
     result = page.locator("#sample-result")
     result.wait_for(state="visible")
     assert "HTTP 200" in result.inner_text()
     assert '"user": "qa@example.com"' in result.inner_text()
-    screenshot(page, "receiver-360")
+    screenshot(page, "endpoint-start-360")
     page.goto(live_server.url + "/inspector")
     first = page.locator("li.capture").first
     assert "qa@example.com" in first.inner_text() and "QA phone" in first.inner_text()
@@ -266,7 +267,7 @@ def test_warning_status_is_amber_and_filterable(page, live_server, qa):
 
 def test_sample_post_links_to_its_capture(page, live_server, qa):
     login(page, live_server.url, qa)
-    page.goto(live_server.url + "/receiver")
+    page.goto(live_server.url + "/inspector")  # empty: it offers the same sample
     page.get_by_role("button", name="Send a sample POST").click()
     link = page.get_by_role("link", name="Open capture #1 in the inspector")
     expect(link).to_be_visible()

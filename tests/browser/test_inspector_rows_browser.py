@@ -165,3 +165,91 @@ def test_detail_shows_the_body_first(page, live_server, qa, width, height):
     # the capture's own page: the same order as the pane
     page.goto(base + "/inspector/1")
     assert page.locator("article.capture-detail").evaluate(SECTION_ORDER) == order
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_own_captures_are_deleted_after_one_question(page, live_server, qa, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    base = live_server.url
+    login(page, base, qa["email"])
+    for i in range(3):
+        requests.post(base + qa["path"], json={"n": i}, timeout=10)
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.goto(base + "/inspector/2")
+    _check(page, "detail-delete")
+    page.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.get_by_text("1 capture deleted (#2).")).to_be_visible()
+    assert questions == ["Delete capture #2? It cannot be undone."]
+    assert page.locator("li.capture").count() == 2
+    # the owner clears the endpoint: one question, and how many went
+    page.goto(base + f"/endpoints/{qa['id']}")
+    page.get_by_role("button", name="Delete its captures").click()
+    expect(page.get_by_text("2 captures of “Android build 42” deleted.")).to_be_visible()
+    assert questions[1] == "Delete all 2 captures of this endpoint? It cannot be undone."
+    _check(page, "endpoint-cleared")
+    page.goto(base + "/inspector")
+    assert page.locator("li.capture").count() == 0
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_filters_hold_from_the_list_to_a_capture(page, live_server, qa, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    base = live_server.url
+    login(page, base, qa["email"])
+    for i in range(6):  # 1, 3, 5 to the shared URL; 2, 4, 6 to the endpoint
+        target = base + (qa["path"] if i % 2 else "/register/other")
+        page.request.post(target, data={"n": i, "name": "Zo\u00eb" if i == 3 else "Zoe"})
+    page.goto(base + "/inspector")
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Endpoint").select_option(label="Android build 42")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    rows = page.locator("li.capture")
+    expect(rows).to_have_count(3)
+    assert [row.get_attribute("data-id") for row in rows.all()] == ["6", "4", "2"]
+    _check(page, "filtered")
+    page.locator('li.capture[data-id="4"] a.cap-link').click()
+    expect(page.get_by_role("heading", name="Capture #4", level=2)).to_be_visible()
+    # previous goes to #2, the filtered list's next row, not to #3
+    page.get_by_role("link", name="← #2").click()
+    expect(page.get_by_role("heading", name="Capture #2", level=2)).to_be_visible()
+    assert "endpoint_id=" in page.url
+    # a search for the decoded text finds what the app sent escaped
+    page.goto(base + "/inspector")
+    page.get_by_label("Search").fill("Zoë")
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(1)
+    assert rows.first.get_attribute("data-id") == "4"
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_one_place_to_start(page, live_server, qa, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    base = live_server.url
+    login(page, base, qa["email"])
+    # no Receiver tab: the old page leads to Endpoints
+    assert page.get_by_role("link", name="Receiver", exact=True).count() == 0
+    page.goto(base + "/receiver")
+    expect(page.get_by_role("heading", name="Endpoints", level=1)).to_be_visible()
+    # the empty inspector: the URL, the configuration, the cURL sample, the sample button
+    page.goto(base + "/inspector")
+    start = page.locator("#start")
+    assert start.locator("#endpoint-url").inner_text() == base + qa["path"]
+    assert f'"url": "{base}{qa["path"]}"' in start.locator("#config-json").inner_text()
+    assert f"curl -X POST {base}{qa['path']}" in start.locator("#curl-sample").inner_text()
+    _check(page, "inspector-empty")
+    # the endpoint's page has the same, and its sample lands in the inspector
+    page.goto(base + f"/endpoints/{qa['id']}")
+    expect(page.get_by_role("heading", name="Android build 42", level=1)).to_be_visible()
+    assert '"urlRegex": ".*"' in page.locator("#config-json").inner_text()
+    page.get_by_role("button", name="Send a sample POST").click()
+    expect(page.locator("#sample-result")).to_contain_text("HTTP 200")
+    _check(page, "endpoint-start")
+    page.get_by_role("link", name="Open capture #1 in the inspector").click()
+    expect(page.get_by_role("heading", name="Capture #1", level=2)).to_be_visible()
+    assert page.locator("h1").all_inner_texts() == ["Inspector"]
