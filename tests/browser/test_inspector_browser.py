@@ -257,7 +257,7 @@ def test_warning_status_is_amber_and_filterable(page, live_server, qa):
     page.get_by_label("Status").select_option("warning")
     page.get_by_role("button", name="Filter", exact=True).click()
     expect(page).to_have_url(
-        live_server.url + "/inspector?q=&status=warning&platform=&label=&user=&path="
+        live_server.url + "/inspector?q=&endpoint_id=&status=warning&platform=&label=&user=&path="
     )
     rows = page.locator("li.capture")
     expect(rows).to_have_count(2)
