@@ -125,7 +125,9 @@ def test_rows_are_clean(page, live_server, qa, width, height):
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")
     tip = broken.locator(".cap-tip").bounding_box()
-    assert tip["width"] > 40
+    assert tip["width"] > 40  # shown, not a 1 px box
+    assert broken.locator(".cap-tip").inner_text().endswith(" UTC")  # with the exact time
+    screenshot(page, f"rows-problem-focused-{width}", full_page=False)
     page.locator("h1").first.click()
     _check(page, "rows")
 
