@@ -1,6 +1,7 @@
 """The inspector pages and JSON API: paging, filters, masking, access rules."""
 
 import base64
+import html
 import json
 import re
 
@@ -160,16 +161,76 @@ def test_own_secrets_are_shown_to_the_sender(client, alice):
     assert alice_session in page
 
 
-def test_admin_can_delete_others_cannot(client, alice, app):
-    client.post("/register", json={})
-    token = alice.token()
-    assert client.post("/inspector/1/delete", data={"csrf_token": token}).status_code == 403
+def _delete(client, auth, path):
+    return client.post(path, data={"csrf_token": auth.token()}, follow_redirects=False)
+
+
+def test_whoever_owns_a_capture_may_delete_it(client, alice, app):
+    """Owner, member, stranger, anonymous: a capture is deleted by the person
+    who sent it, its endpoint's owner, or an admin; a member only reads."""
+    alice.create("carol@example.com")
+    endpoint = alice.endpoint("alice@example.com", "QA", members=["bob@example.com"])
+    alice.logout()
+    client.post(endpoint, json={"n": 1})  # 1: anonymous, to Alice's endpoint
+    alice.login("bob@example.com")
+    client.post("/register", json={"n": 2})  # 2: Bob's own, on the shared URL
+    client.post(endpoint, json={"n": 3})  # 3: Bob's own, to Alice's endpoint
+    # Bob, a member, sees capture 1 but may not delete it; no button either
+    assert client.get("/inspector/1").status_code == 200
+    assert 'action="/inspector/1/delete"' not in client.get("/inspector/1").get_data(True)
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 403
+    # ...but his own captures are his, wherever he sent them
+    assert 'data-confirm="Delete capture #3?' in client.get("/inspector/3").get_data(True)
+    for capture_id in (2, 3):
+        response = _delete(client, alice, f"/inspector/{capture_id}/delete")
+        assert response.status_code == 302
+        flashed = client.get(response.location).get_data(as_text=True)
+        assert f"1 capture deleted (#{capture_id})." in flashed
+        assert client.get(f"/inspector/{capture_id}").status_code == 404
+    assert client.post("/inspector/1/delete").status_code == 400  # no CSRF token
+    # a stranger gets the 404 of a capture that does not exist
+    alice.logout()
+    alice.login("carol@example.com")
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 404
+    # anonymous: sent to log in, nothing deleted
+    alice.logout()
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 302
+    alice.login("alice@example.com")
+    assert client.get("/inspector/1").status_code == 200
+    # the owner of the endpoint may
+    assert 'action="/inspector/1/delete"' in client.get("/inspector/1").get_data(True)
+    assert _delete(client, alice, "/inspector/1/delete").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Capture)) == 0
+
+
+def test_the_endpoint_owner_clears_its_captures_members_cannot(client, alice, app):
+    endpoint = alice.endpoint("alice@example.com", "QA", members=["bob@example.com"])
+    for i in range(3):
+        client.post(endpoint, json={"n": i})
+    client.post("/register", json={"n": "not the endpoint's"})
+    with app.app_context():
+        endpoint_id = db.session.scalar(sa.select(Capture.endpoint_id).where(Capture.id == 1))
+    clear = f"/endpoints/{endpoint_id}/captures/delete"
+    alice.logout()
+    assert _delete(client, alice, clear).status_code == 302  # anonymous: log in
+    alice.login("bob@example.com")
+    page = client.get(f"/endpoints/{endpoint_id}").get_data(as_text=True)
+    assert "See its 3 captures" in page and clear not in page
+    assert _delete(client, alice, clear).status_code == 404  # a member may not
     alice.logout()
     alice.login("admin@example.com")
-    assert client.post("/inspector/1/delete").status_code == 400  # CSRF
-    response = client.post("/inspector/1/delete", data={"csrf_token": alice.token()})
+    assert _delete(client, alice, clear).status_code == 404  # nor anybody else
+    alice.logout()
+    alice.login("alice@example.com")
+    page = client.get(f"/endpoints/{endpoint_id}").get_data(as_text=True)
+    assert 'data-confirm="Delete all 3 captures of this endpoint?' in page
+    response = _delete(client, alice, clear)
     assert response.status_code == 302
-    assert client.get("/inspector/1").status_code == 404
+    assert "3 captures of “QA” deleted." in client.get(response.location).get_data(True)
+    with app.app_context():
+        left = db.session.scalars(sa.select(Capture.id)).all()
+        assert left == [4]  # her capture on the shared URL stays
 
 
 def test_ndjson_export_streams_filtered_set(client, alice):
@@ -447,7 +508,9 @@ def test_side_pane_and_detail_page_with_the_list(client, alice, app):
     assert client.get("/inspector/99/pane").status_code == 404
     # the capture's own page holds the list too, under the same filters
     page = client.get("/inspector/2?label=b").get_data(as_text=True)
-    assert '<h1 id="capture-heading">Capture #2' in page
+    # one heading for the page, list or capture; the capture's as in the pane
+    assert '<h1 id="list-heading">Inspector</h1>' in page and page.count("<h1") == 1
+    assert '<h2 id="capture-heading">Capture #2' in page
     assert _row_ids(page) == [3, 1]
     assert 'href="/inspector/3?label=b"' in page  # rows keep the list's filters
     live = client.get("/inspector/rows?after=0&label=b").get_data(as_text=True)
@@ -458,9 +521,76 @@ def _row_ids(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'<li class="capture" data-id="(\d+)"', page)]
 
 
-def test_receiver_page_links_the_sample_to_its_capture(client, alice):
-    page = client.get("/receiver").get_data(as_text=True)
+def test_one_place_to_start_the_endpoint_page(client, alice):
+    """The endpoint's page: its URL, the app's configuration for it, a cURL
+    sample posting to it, and a sample button; /receiver leads there."""
+    path = alice.endpoint("alice@example.com", "Android build 42")
+    url = "http://localhost" + path
+    page = client.get("/endpoints/1").get_data(as_text=True)
+    assert f'<code id="endpoint-url" class="wrap-anywhere">{url}</code>' in page
+    config = json.loads(
+        html.unescape(re.search(r'<pre id="config-json">(.*?)</pre>', page, re.S)[1])
+    )
+    assert config == {"registration": {"active": True, "endpoints": [
+        {"url": url, "urlRegex": ".*", "dataType": "onesignal"}]}}  # fmt: skip
+    curl = html.unescape(re.search(r'<pre id="curl-sample"[^>]*>(.*?)</pre>', page, re.S)[1])
+    assert curl.startswith(f"curl -X POST {url} -H 'Content-Type: application/json' --data '{{")
+    assert f'id="send-sample" data-url="{url}"' in page
     assert (
         'id="sample-capture"' in page
         and "hidden" in page[page.index('id="sample-capture"') :][:200]
     )
+    assert "js/receiver.js" in page
+    # the old page leads to the endpoints; no "Receiver" in the navigation or on the start page
+    response = client.get("/receiver")
+    assert response.status_code == 302 and response.location == "/endpoints"
+    for start in ("/", "/endpoints"):
+        assert ">Receiver<" not in client.get(start).get_data(as_text=True)
+    # the empty inspector shows the same three, for her own endpoint
+    empty = client.get("/inspector").get_data(as_text=True)
+    assert "Send to “Android build 42”" in empty and f'data-url="{url}"' in empty
+    assert '<pre id="config-json">' in empty and f"curl -X POST {url}" in empty
+    client.post(path, json={"n": 1})
+    assert 'id="start"' not in client.get("/inspector").get_data(as_text=True)
+
+
+def test_search_finds_json_escapes_as_written_and_decoded(client, alice):
+    body = b'{"name": "Zo\\u00eb", "url": "https:\\/\\/example.com\\/welcome"}'
+    client.post("/register/escaped", data=body, content_type="application/json")
+    client.post("/register/plain", json={"name": "Zoe", "url": "nothing here"})
+
+    def found(q):
+        return [
+            c["id"] for c in client.get("/api/captures", query_string={"q": q}).json["captures"]
+        ]
+
+    assert found("Zoë") == [1] and found("zoË") == [1]  # decoded, any case
+    assert found("Zo\\u00eb") == [1]  # as written
+    assert found("https://example.com/welcome") == [1]
+    assert found("\\/\\/example") == [1]
+    assert found("Zoe") == [2]
+
+
+def test_endpoint_filter_and_neighbours_follow_the_list(client, alice):
+    first = alice.endpoint("alice@example.com", "Android build 42")
+    alice.endpoint("alice@example.com", "iOS build 7")
+    for i in range(6):
+        client.post(
+            first if i % 2 else "/register", json={"n": i, "tag": "odd" if i % 2 else "even"}
+        )
+    page = client.get("/inspector").get_data(as_text=True)
+    assert '<select name="endpoint_id" aria-label="Endpoint">' in page
+    assert ">Android build 42</option>" in page and ">iOS build 7</option>" in page
+    with_endpoint = client.get("/inspector?endpoint_id=1").get_data(as_text=True)
+    assert _row_ids(with_endpoint) == [6, 4, 2]
+    assert 'value="1" selected' in with_endpoint
+    # previous / next on a capture keep to the filtered list, and keep its filters
+    detail = client.get("/inspector/4?endpoint_id=1").get_data(as_text=True)
+    assert (
+        'href="/inspector/2?endpoint_id=1"' in detail
+        and 'href="/inspector/6?endpoint_id=1"' in detail
+    )
+    pane = client.get("/inspector/4/pane?q=even").get_data(as_text=True)
+    assert 'href="/inspector/3?q=even"' in pane and 'href="/inspector/5?q=even"' in pane
+    unfiltered = client.get("/inspector/4/pane").get_data(as_text=True)
+    assert 'href="/inspector/3"' in unfiltered and 'href="/inspector/5"' in unfiltered

@@ -25,7 +25,7 @@ def app_settings():
 
 def test_untrusted_host_gets_400_everywhere(client, app):
     assert client.get("/", headers={"Host": "push.example.com"}).status_code == 200
-    for path in ("/", "/receiver", "/onesignal", "/login"):
+    for path in ("/", "/endpoints", "/onesignal", "/login"):
         assert client.get(path, headers={"Host": "evil.example"}).status_code == 400, path
     # the receiver answers 400 too, and still records what came
     response = client.post("/register", json={}, headers={"Host": "evil.example"})
@@ -42,13 +42,14 @@ def test_links_never_come_from_the_host_header(client, app, auth):
     no link: the receiver page, the QR code's page and cURL commands."""
     app.config["TRUSTED_HOSTS"] = None
     forged = {"Host": "evil.example"}
-    receiver = client.get("/receiver", headers=forged).get_data(as_text=True)
-    assert "https://push.example.com/register" in receiver and "evil.example" not in receiver
     hub = client.get("/onesignal", headers=forged).get_data(as_text=True)
     assert "evil.example" not in hub
     auth.create("admin@example.com", admin=True)
     auth.login("admin@example.com")
     _cookies_for(client, "evil.example")
+    # the empty inspector's URL, app configuration and cURL sample
+    start = client.get("/inspector", headers=forged).get_data(as_text=True)
+    assert "https://push.example.com/register" in start and "evil.example" not in start
     client.post("/register/x", json=IOS_PAYLOAD, headers=forged)
     detail = client.get("/inspector/1", headers=forged).get_data(as_text=True)
     assert "https://push.example.com/register/x" in detail

@@ -31,7 +31,8 @@ MATRIX = [
     ("auth.profile", "GET", "/profile", {}, (302, 200, 200, 200)),
     ("auth.profile", "POST", "/profile", {"data": {}}, (302, 200, 200, 200)),
     ("auth.change_password", "POST", "/profile/password", {"data": {}}, (302, 200, 200, 200)),
-    ("receiver.help", "GET", "/receiver", {}, (200, 200, 200, 200)),
+    # the receiver's old page: its URL and samples are on each endpoint's page now
+    ("endpoints.receiver", "GET", "/receiver", {}, (302, 302, 302, 302)),
     ("receiver.register", "POST", "/register", {"json": {}}, (200, 200, 200, 200)),
     ("receiver.register", "GET", "/register", {}, (405, 405, 405, 405)),
     ("receiver.register", "PUT", "/register", {}, (405, 405, 405, 405)),
@@ -108,12 +109,16 @@ MATRIX = [
     ("onesignal.user_panel", "GET", "/onesignal/user-panel", {}, (302, 200, 200, 200)),
     ("onesignal.identity", "GET", f"/api/onesignal/identity?subscription_id={PLAYER}", {},
      (401, 200, 404, 404)),
-    ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 403, 404, 302)),
+    # Capture 2 is Alice's own (sent with her login): she deletes it, then it is gone.
+    ("inspector.delete", "POST", "/inspector/2/delete", {"data": {}}, (302, 302, 404, 404)),
     # Alice shares her endpoint with Bob, then takes it back; only she may.
     ("endpoints.share", "POST", "/endpoints/1/share", {"data": {"email": "bob@example.com"}},
      (302, 302, 404, 404)),
     # Bob accepts (only the invitee can), then Alice takes the share back.
     ("endpoints.accept", "POST", "/endpoints/1/accept", {"data": {}}, (302, 404, 302, 404)),
+    # Bob, now a member, reads its captures but may not clear them; Alice may.
+    ("endpoints.clear_captures", "POST", "/endpoints/1/captures/delete", {"data": {}},
+     {"anonymous": 302, "bob": 404, "admin": 404, "alice": 302}),
     ("endpoints.unshare", "POST", "/endpoints/1/members/2/remove", {"data": {}},
      (302, 302, 404, 404)),
     ("endpoints.decline", "POST", "/endpoints/1/decline", {"data": {}}, (302, 404, 404, 404)),

@@ -16,7 +16,7 @@ ALICE_DEVICE = "a11ce000-0000-4000-8000-00000000a11c"
 SURFACES = (
     "/inspector", "/inspector/rows?after=0", "/api/captures", "/api/captures.ndjson",
     "/api/captures.har", "/api/captures?user=alice@example.com",
-    "/api/captures?label=alice-build", "/devices", "/send-to-me", "/profile", "/receiver",
+    "/api/captures?label=alice-build", "/devices", "/send-to-me", "/profile", "/endpoints",
 )  # fmt: skip
 
 
@@ -223,15 +223,15 @@ def test_a_message_never_shows_the_sender_the_recipients_devices(client, people,
     assert "Message from bob@example.com" in history and ALICE_DEVICE in history
 
 
-def test_the_receiver_page_offers_only_an_endpoint_you_own(client, people, app):
+def test_the_empty_inspector_offers_only_an_endpoint_you_own(client, people, app):
     """Anyone can share an endpoint with you; it must not become the URL the
     page tells you to paste into your app (its owner reads what it gets)."""
     bobs = people.endpoint("bob@example.com", "Your team endpoint", members=["alice@example.com"])
     people.login("alice@example.com")
-    page = client.get("/receiver").get_data(as_text=True)
+    page = client.get("/inspector").get_data(as_text=True)
     assert bobs not in page and "http://localhost/register" in page
     mine = people.endpoint("alice@example.com", "Alice's own")
-    page = client.get("/receiver").get_data(as_text=True)
+    page = client.get("/inspector").get_data(as_text=True)
     assert mine in page and bobs not in page
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shlex
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -12,6 +14,7 @@ from ..accounts import GUEST_DAYS, create_guest, prune_guests
 from ..auth.sessions import start_login
 from ..errors import error_response
 from ..links import site_url
+from ..models import Endpoint
 from . import bp, service
 from .forms import ClearReplyForm, EndpointForm, ForwardForm, ReplyForm, ShareForm
 
@@ -79,13 +82,14 @@ def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 
     return render_template(
         "endpoints/detail.html",
         endpoint=endpoint,
-        url=receiver_url(endpoint),
         rename_form=EndpointForm(name=endpoint.name),
         share_form=ShareForm(),
         reply_form=reply_form or _reply_form_of(endpoint),
         forward_form=forward_form
         or ForwardForm(formdata=None, url=endpoint.forward_url, answer=endpoint.forward_answer),
         owner=endpoint.owner_id == current_user.id,
+        captures=service.capture_count(endpoint),
+        **start_context(endpoint),
     ), status
 
 
@@ -128,6 +132,37 @@ def guest():
 
 def receiver_url(endpoint) -> str:
     return site_url("receiver.endpoint", token=endpoint.token)
+
+
+SAMPLE = {"platform": "ios", "oneSignalUserId": "1a2b3c4d-0000-4000-8000-00000000abcd",
+          "oneSignalPushToken": "7f9e", "oneSignalSubscribed": True}  # fmt: skip
+
+
+def start_context(endpoint: Endpoint | None) -> dict:
+    """How to send to `endpoint` (the shared URL when None): its URL, the
+    `registration` section of the app's appConfig.json, a cURL sample, and
+    where the page's "Send a sample POST" button posts (static/js/receiver.js)."""
+    url = receiver_url(endpoint) if endpoint else site_url("receiver.register")
+    endpoints = [{"url": url, "urlRegex": ".*", "dataType": "onesignal"}]
+    registration = {"active": True, "endpoints": endpoints}
+    sample = json.dumps(SAMPLE, separators=(",", ":"))
+    return {
+        "start_url": url,
+        "config_json": json.dumps({"registration": registration}, indent=2),
+        "curl_sample": f"curl -X POST {shlex.quote(url)} -H 'Content-Type: application/json' "
+        f"--data {shlex.quote(sample)}",
+        "sample_url": url if endpoint else url + "/sample",
+        "max_bytes": current_app.config["REGISTER_MAX_BYTES"],
+        "max_count": current_app.config["CAPTURE_MAX_COUNT"],
+        "max_days": current_app.config["CAPTURE_MAX_DAYS"],
+        "per_minute": current_app.config["REGISTER_LIMIT_PER_MINUTE"],
+    }
+
+
+@bp.get("/receiver")
+def receiver():
+    """The receiver's old page: its URL, configuration and samples are on each endpoint's page."""
+    return redirect(url_for("endpoints.index"))
 
 
 @bp.post("/endpoints/<int(max=2147483647):endpoint_id>/rename")
@@ -193,6 +228,18 @@ def delete(endpoint_id: int):
     removed = service.delete(endpoint)
     flash(f"Endpoint “{name}” and its {removed} captures were deleted.", "success")
     return redirect(url_for("endpoints.index"))
+
+
+@bp.post("/endpoints/<int(max=2147483647):endpoint_id>/captures/delete")
+@login_required
+def clear_captures(endpoint_id: int):
+    """The owner deletes all the endpoint's captures (members only read them)."""
+    endpoint = _mine_or_404(endpoint_id, owner=True)
+    removed = service.clear_captures(endpoint)
+    flash(
+        f"{removed} capture{'' if removed == 1 else 's'} of “{endpoint.name}” deleted.", "success"
+    )
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
 
 
 @bp.post("/endpoints/<int(max=2147483647):endpoint_id>/share")

@@ -114,6 +114,20 @@ def stop_forwarding(endpoint: Endpoint) -> None:
     db.session.commit()
 
 
+def capture_count(endpoint: Endpoint) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Capture).where(Capture.endpoint_id == endpoint.id)
+    )
+
+
+def clear_captures(endpoint: Endpoint) -> int:
+    """Delete every capture of `endpoint` (for good: the capture log never
+    brings them back). Returns how many went."""
+    removed = delete_captures(Capture.endpoint_id == endpoint.id)
+    db.session.commit()
+    return removed
+
+
 def delete(endpoint: Endpoint) -> int:
     """Delete the endpoint and its captures. Returns how many captures went."""
     removed = delete_captures(Capture.endpoint_id == endpoint.id)

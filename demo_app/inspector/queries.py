@@ -155,10 +155,17 @@ def oldest_first_after(filters: Filters, access: Access, after: int, limit: int)
     return _load(_ids(access, _conditions(filters), False, limit, filters.q, above=after))
 
 
-def neighbour(access: Access, capture_id: int, newer: bool, *where) -> int | None:
-    """The id of the next visible capture after (newer) or before `capture_id`."""
-    side = Capture.id > capture_id if newer else Capture.id < capture_id
-    ids = _ids(access, [side, *where], not newer, 1)
+def neighbour(
+    access: Access, capture_id: int, newer: bool, *where, filters: Filters | None = None
+) -> int | None:
+    """The id of the next visible capture after (newer) or before `capture_id`,
+    among those the list's `filters` and search show."""
+    where = [*where, *_conditions(filters)] if filters else list(where)
+    q = filters.q if filters else ""
+    if newer:
+        ids = _ids(access, where, False, 1, q, above=capture_id)
+    else:
+        ids = _ids(access, where, True, 1, q, below=capture_id)
     return ids[0] if ids else None
 
 

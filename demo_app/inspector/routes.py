@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from ..endpoints.routes import start_context
 from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
 from ..ids import MAX_ID, out_of_range, parse_id
@@ -106,7 +107,12 @@ def _list_context(filters: Filters, before: int | None) -> dict:
 @login_required
 def index():
     context = _list_context(_filters(), _int_arg("before"))
-    return render_template("inspector/index.html", capture=None, **context)
+    start = None
+    if not context["rows"] and not context["filters"].any() and not context["before"]:
+        # nothing yet: how to send, to the viewer's own endpoint if they have one
+        mine = [e for e in context["endpoints"] if e.owner_id == current_user.id]
+        start = {"endpoint": mine[0] if mine else None, **start_context(mine[0] if mine else None)}
+    return render_template("inspector/index.html", capture=None, start=start, **context)
 
 
 @bp.get("/inspector/rows")
@@ -134,11 +140,12 @@ def _capture_or_404(capture_id: int) -> Capture:
     return capture
 
 
-def _detail_context(capture: Capture) -> dict:
+def _detail_context(capture: Capture, filters: Filters) -> dict:
+    """The capture, and its neighbours in the list as searched and filtered."""
     access = _access()
     capture_id = capture.id
-    newer = neighbour(access, capture_id, True)
-    older = neighbour(access, capture_id, False)
+    newer = neighbour(access, capture_id, True, filters=filters)
+    older = neighbour(access, capture_id, False, filters=filters)
     same_source = (
         Capture.endpoint_id == capture.endpoint_id
         if capture.endpoint_id is not None
@@ -149,6 +156,7 @@ def _detail_context(capture: Capture) -> dict:
     same_label = neighbour(access, capture_id, False, same_source)
     return {
         "capture": capture,
+        "list_args": filters.as_args(),
         "headers": shown_headers(capture, current_user),
         "cookies": shown_cookies(capture, current_user),
         "own": can_see_secrets(capture, current_user),
@@ -163,6 +171,7 @@ def _detail_context(capture: Capture) -> dict:
         "older_capture": older,
         "compare_with": same_label or older,
         "forwards": forward_views(capture),
+        "may_delete": may_delete(capture),
         "can_replay": bool(
             capture.endpoint is not None
             and capture.endpoint.forward_url
@@ -178,7 +187,8 @@ def detail(capture_id: int):
     """One capture in full; from about 1024 px wide, beside the list (the
     filters in the query string apply to that list)."""
     capture = _capture_or_404(capture_id)
-    context = {**_list_context(_filters(), None), **_detail_context(capture)}
+    filters = _filters()
+    context = {**_list_context(filters, None), **_detail_context(capture, filters)}
     return render_template("inspector/detail.html", **context)
 
 
@@ -187,7 +197,8 @@ def detail(capture_id: int):
 def pane(capture_id: int):
     """The capture's detail alone, for the list's side pane (inspector.js)."""
     capture = _capture_or_404(capture_id)
-    html = render_template("inspector/_detail.html", level=2, **_detail_context(capture))
+    context = _detail_context(capture, _filters())
+    html = render_template("inspector/_detail.html", level=2, **context)
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -245,15 +256,25 @@ def _download(content, mimetype: str, filename: str) -> Response:
     )
 
 
+def may_delete(capture: Capture) -> bool:
+    """A capture is the viewer's to delete when it is theirs: sent with their
+    login, or to an endpoint they own (members only read); admins may too."""
+    return bool(
+        current_user.is_admin
+        or capture.user_id == current_user.id
+        or (capture.endpoint is not None and capture.endpoint.owner_id == current_user.id)
+    )
+
+
 @bp.post("/inspector/<int:capture_id>/delete")
 @login_required
 def delete(capture_id: int):
     capture = _capture_or_404(capture_id)
-    if not current_user.is_admin:
-        abort(403, "Only admins can delete captures.")
-    delete_captures(Capture.id == capture.id)
+    if not may_delete(capture):
+        abort(403, "Only the person who sent a capture, or its endpoint's owner, can delete it.")
+    removed = delete_captures(Capture.id == capture.id)  # never comes back from the log
     db.session.commit()
-    flash(f"Capture {capture_id} deleted.", "success")
+    flash(f"{removed} capture deleted (#{capture_id}).", "success")
     return redirect(url_for("inspector.index"))
 
 

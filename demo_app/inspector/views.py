@@ -360,6 +360,18 @@ def ago(when: dt.datetime, now: dt.datetime | None = None) -> str:
     return f"{seconds} s ago"
 
 
+def distinct_words(parts) -> str:
+    """The words of `parts` joined by spaces, each said once (case aside):
+    ["android", "Android", "14"] reads "android 14", not "android Android 14"."""
+    seen, words = set(), []
+    for part in parts:
+        for word in str(part or "").split():
+            if word.casefold() not in seen:
+                seen.add(word.casefold())
+                words.append(word)
+    return " ".join(words)
+
+
 def exact_utc(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 

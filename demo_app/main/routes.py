@@ -47,8 +47,11 @@ SECTIONS = [
     ("push.inbox", "Messages", "Message another user: their phone gets a push."),
     ("push.orders", "Orders", "Simulate an order: “delivered” arrives as a push a little later."),
     ("inspector.index", "Inspector", "Every registration POST the app sent, headers to body."),
-    ("endpoints.index", "Endpoints", "Private receiver URLs for your app, shared with your team."),
-    ("receiver.help", "Receiver", "The URL to paste into the app's registration settings."),
+    (
+        "endpoints.index",
+        "Endpoints",
+        "Your app's registration URL and configuration, private, shared with your team.",
+    ),  # fmt: skip
 ]
 
 

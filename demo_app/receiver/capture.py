@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import uuid
 
 from flask import Request, current_app
@@ -213,7 +214,12 @@ def _search_text(received: Received) -> str:
         if name.lower() != "cookie":
             parts.append(f"{name}: {value}")
     if received.body:
-        parts.append(received.body[:SEARCH_BODY_CHARS].decode("utf-8", "replace"))
+        text = received.body[:SEARCH_BODY_CHARS].decode("utf-8", "replace")
+        parts.append(text)
+        if "\\" in text and received.parsed is not None:
+            # the JSON as the app meant it too: "Zo\u00eb" also as "Zoë", "\/" as "/"
+            decoded = json.dumps(received.parsed, ensure_ascii=False)
+            parts.append(decoded[:SEARCH_BODY_CHARS])
     return clean("\n".join(parts).lower(), SEARCH_BODY_CHARS + 16384)
 
 

@@ -23,17 +23,15 @@ SameSite=Lax cookie, and one marked cross-site is recorded as anonymous.
 
 from __future__ import annotations
 
-import json
 import re
 
 import sqlalchemy as sa
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import Rule
 
 from ..extensions import csrf, db
-from ..links import site_url
 from ..models import Endpoint
 from . import bp, forward, replies, store
 from .capture import Received, read, understood
@@ -191,38 +189,3 @@ def _json(body: dict, status: int = 200) -> Response:
     response = current_app.json.response(body)
     response.status_code = status
     return response
-
-
-@bp.get("/receiver", endpoint="help")
-def help_page():
-    from ..endpoints.service import endpoints_of
-
-    shared_url = site_url("receiver.register")
-    # Only an endpoint the viewer owns is offered as theirs: one shared with
-    # them by somebody else is that person's to read.
-    mine = (
-        [e for e in endpoints_of(current_user.id) if e.owner_id == current_user.id]
-        if current_user.is_authenticated
-        else []
-    )
-    register_url = site_url("receiver.endpoint", token=mine[0].token) if mine else shared_url
-    config_json = json.dumps(
-        {
-            "registration": {
-                "active": True,
-                "endpoints": [{"url": register_url, "urlRegex": ".*", "dataType": "onesignal"}],
-            }
-        },
-        indent=2,
-    )
-    return render_template(
-        "receiver/help.html",
-        register_url=register_url,
-        shared_url=shared_url,
-        endpoint=mine[0] if mine else None,
-        config_json=config_json,
-        max_bytes=current_app.config["REGISTER_MAX_BYTES"],
-        max_count=current_app.config["CAPTURE_MAX_COUNT"],
-        max_days=current_app.config["CAPTURE_MAX_DAYS"],
-        per_minute=current_app.config["REGISTER_LIMIT_PER_MINUTE"],
-    )

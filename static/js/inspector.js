@@ -87,7 +87,9 @@ async function openPane(id, href, how) {
   const ticket = ++loading;
   let response;
   try {
-    response = await fetch(`/inspector/${id}/pane`, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    // the list's search and filters ride along: the capture's previous / next follow them
+    const paneUrl = `/inspector/${id}/pane${new URL(href, window.location.href).search}`;
+    response = await fetch(paneUrl, { credentials: "same-origin", headers: { Accept: "text/html" } });
   } catch {
     window.location.href = href; // let the full page try
     return;

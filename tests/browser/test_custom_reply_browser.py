@@ -51,7 +51,7 @@ def test_custom_reply_is_sent_after_its_delay_and_stored(page, live_server, live
 
     page.goto(f"{live_server.url}/inspector")
     page.locator(".capture a.cap-link").first.click()
-    detail = page.locator("#capture-heading").locator("xpath=ancestor::section[1]")
+    detail = page.locator("#request")  # the capture's "Request" details
     detail.get_by_text("Custom reply").wait_for()
     text = detail.inner_text()
     assert "503" in text and "maintenance until 10:00" in text and "after 0.5 s" in text

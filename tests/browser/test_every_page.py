@@ -16,11 +16,11 @@ from .helpers import assert_accessible, login, open_fold, send_message
 
 pytestmark = pytest.mark.browser
 
-ANONYMOUS = ["/", "/login", "/signup", "/receiver", "/onesignal", "/no-such-page"]
+ANONYMOUS = ["/", "/login", "/signup", "/endpoints", "/onesignal", "/no-such-page"]
 LOGGED_IN = [
     "/", "/onesignal", "/devices", "/send-to-me", "/notifications", "/messages",
     "/messages/1", "/orders", "/inspector", "/inspector/1", "/inspector/compare?a=1&b=2",
-    "/profile", "/receiver", "/endpoints", "/endpoints/1", "/notifications?before=" + "9" * 20,
+    "/profile", "/endpoints", "/endpoints/1", "/notifications?before=" + "9" * 20,
 ]  # fmt: skip
 STATUS = {"/no-such-page": 404, "/notifications?before=" + "9" * 20: 400}
 

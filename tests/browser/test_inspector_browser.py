@@ -32,16 +32,17 @@ def qa(live_app):
 
 def test_sample_post_from_receiver_page_shows_in_inspector(page, live_server, qa):
     login(page, live_server.url, qa)
-    page.goto(live_server.url + "/receiver")
-    # the receiver page offers the QA engineer's own endpoint
-    assert page.locator("#register-url").inner_text() == live_server.url + qa.endpoint
+    page.goto(live_server.url + "/receiver")  # the old page leads to the endpoints
+    page.get_by_role("link", name="QA phone").click()
+    # the endpoint's page gives its URL and the app's configuration for it
+    assert page.locator("#endpoint-url").inner_text() == live_server.url + qa.endpoint
     assert '"urlRegex": ".*"' in page.locator("#config-json").inner_text()
     page.get_by_role("button", name="Send a sample POST").click()
     result = page.locator("#sample-result")
     result.wait_for(state="visible")
     assert "HTTP 200" in result.inner_text()
     assert '"user": "qa@example.com"' in result.inner_text()
-    screenshot(page, "receiver-360")
+    screenshot(page, "endpoint-start-360")
     page.goto(live_server.url + "/inspector")
     first = page.locator("li.capture").first
     assert "qa@example.com" in first.inner_text() and "QA phone" in first.inner_text()
@@ -199,7 +200,7 @@ def test_phone_screen_starts_with_captures_and_opens_the_full_page(page, live_se
     assert not page.get_by_placeholder("path starts with").is_visible()  # filters folded
     screenshot(page, "inspector-360")
     first.locator("a").click()
-    expect(page.get_by_role("heading", name="Capture #6", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Capture #6", level=2)).to_be_visible()
     assert page.url == live_server.url + "/inspector/6"
     assert not page.locator(".capture-list").is_visible()  # the full detail page
     # the form body is a table, not {"form": ...} under a JSON heading
@@ -208,7 +209,7 @@ def test_phone_screen_starts_with_captures_and_opens_the_full_page(page, live_se
     assert "u5" in table.inner_text() and "login" in table.inner_text()
     assert page.locator("#body-pretty").count() == 0
     # the time is relative, the exact UTC time on hover
-    received = page.locator(".facts time")
+    received = page.locator(".summary-line time")
     assert received.inner_text().endswith("ago") or received.inner_text() == "just now"
     assert received.get_attribute("title").endswith(" UTC")
     screenshot(page, "capture-detail-form-360")
@@ -256,7 +257,7 @@ def test_warning_status_is_amber_and_filterable(page, live_server, qa):
     page.get_by_label("Status").select_option("warning")
     page.get_by_role("button", name="Filter", exact=True).click()
     expect(page).to_have_url(
-        live_server.url + "/inspector?q=&status=warning&platform=&label=&user=&path="
+        live_server.url + "/inspector?q=&endpoint_id=&status=warning&platform=&label=&user=&path="
     )
     rows = page.locator("li.capture")
     expect(rows).to_have_count(2)
@@ -266,10 +267,10 @@ def test_warning_status_is_amber_and_filterable(page, live_server, qa):
 
 def test_sample_post_links_to_its_capture(page, live_server, qa):
     login(page, live_server.url, qa)
-    page.goto(live_server.url + "/receiver")
+    page.goto(live_server.url + "/inspector")  # empty: it offers the same sample
     page.get_by_role("button", name="Send a sample POST").click()
     link = page.get_by_role("link", name="Open capture #1 in the inspector")
     expect(link).to_be_visible()
     link.click()
-    expect(page.get_by_role("heading", name="Capture #1", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Capture #1", level=2)).to_be_visible()
     assert page.errors == []
