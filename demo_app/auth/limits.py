@@ -27,6 +27,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from .. import throttle
 from ..accounts import normalise_email
+from ..receiver.masking import KNOWN_DEVICE_COOKIE
 
 FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(minutes=15)
@@ -43,7 +44,6 @@ def _address_key(address: str | None) -> str:
     return f"login-address:{address}"
 
 
-KNOWN_DEVICE_COOKIE = "known_device"
 KNOWN_DEVICE_AGE = 365 * 24 * 3600
 
 

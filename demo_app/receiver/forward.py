@@ -34,6 +34,7 @@ from flask import Response, current_app
 from werkzeug.sansio.http import parse_cookie
 
 from ..models import utcnow
+from .masking import secret_cookie_names
 from .replies import SANDBOX
 
 FORWARDS_AT_ONCE = 2
@@ -101,10 +102,8 @@ def _checked_address(host: str, port: int, allow_private: bool) -> str:
 
 def without_site_cookies(headers: list) -> list:
     """`headers` less the Cookie header's pairs of this site's own cookies
-    (session, remember-me): the backend gets the app's other cookies."""
-    config = current_app.config
-    own = {config.get("SESSION_COOKIE_NAME", "session"),
-           config.get("REMEMBER_COOKIE_NAME", "remember_token")}  # fmt: skip
+    (session, remember-me, known device): the backend gets the app's others."""
+    own = secret_cookie_names(current_app)
     kept = []
     for name, value in headers:
         if name.lower() == "cookie":

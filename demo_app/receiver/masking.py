@@ -56,10 +56,17 @@ _WERKZEUG_COOKIE = re.compile(
 _LAX_PAIR = re.compile(r"(^|[;,])([^;,=]*)=([^;,]*)")
 
 
+# The signed cookie of a browser that logged in to an account before
+# (auth/limits.py): not a login, but this site's own, so masked as well.
+KNOWN_DEVICE_COOKIE = "known_device"
+
+
 def secret_cookie_names(app) -> set[str]:
+    """This site's own cookies: masked in captures, never forwarded."""
     return {
         app.config.get("SESSION_COOKIE_NAME", "session"),
         app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        KNOWN_DEVICE_COOKIE,
     }
 
 
