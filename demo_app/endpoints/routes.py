@@ -88,6 +88,7 @@ def detail(endpoint_id: int, reply_form: ReplyForm | None = None, status: int = 
         forward_form=forward_form
         or ForwardForm(formdata=None, url=endpoint.forward_url, answer=endpoint.forward_answer),
         owner=endpoint.owner_id == current_user.id,
+        offer_new_url=request.args.get("removed") == "1",
         captures=service.capture_count(endpoint),
         **start_context(endpoint),
     ), status
@@ -285,7 +286,8 @@ def unshare(endpoint_id: int, user_id: int):
         flash(f"You left “{endpoint.name}”.", "success")
         return redirect(url_for("endpoints.index"))
     flash("Removed: they no longer see this endpoint's captures.", "success")
-    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id))
+    # They may still know the URL: the page offers a new one, in one click.
+    return redirect(url_for("endpoints.detail", endpoint_id=endpoint.id, removed=1))
 
 
 @bp.app_context_processor
