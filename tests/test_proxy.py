@@ -144,14 +144,18 @@ def test_slow_bodies_do_not_hold_the_site(proxied):
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     opened = []
 
+    head = (
+        b"POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    )
+
     def trickle():
-        with socket.create_connection(("127.0.0.1", port)) as raw:
-            with context.wrap_socket(raw) as conn:
-                conn.sendall(b"POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                             b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")  # fmt: skip
-                opened.append(conn)
-                while not stop.wait(0.5):
-                    conn.sendall(b" ")
+        raw = socket.create_connection(("127.0.0.1", port))
+        with context.wrap_socket(raw) as conn:
+            conn.sendall(head)
+            opened.append(conn)
+            while not stop.wait(0.5):
+                conn.sendall(b" ")
 
     threads = [threading.Thread(target=trickle, daemon=True) for _ in range(16)]
     for thread in threads:

@@ -35,6 +35,8 @@ def live_settings(standin):
         "ONESIGNAL_APP_ID": APP_ID,
         "ONESIGNAL_API_KEY": "os_v2_app_loop_secret",
         "PUSH_STATS_INTERVAL": 0,  # every page open may ask again
+        # OneSignal's users change under the tests' hands: no answer is reused
+        "ONESIGNAL_LOOKUP_INTERVAL": 0,
     }
 
 
