@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .devices.external_id import default_for
 from .extensions import db
-from .models import Capture, Endpoint, User, new_session_token, utcnow
+from .models import Capture, Endpoint, Login, User, utcnow
 from .receiver.store import delete_captures
 
 
@@ -131,9 +131,9 @@ def prune_guests() -> int:
 
 
 def end_sessions(user: User) -> None:
-    """A new session token: every session and remember-me cookie of this
-    account, on every device, stops working."""
-    user.session_token = new_session_token()
+    """Every login of this account ends: each browser's session and
+    remember-me cookies, on every device, stop working."""
+    db.session.execute(sa.delete(Login).where(Login.user_id == user.id))
     db.session.commit()
 
 

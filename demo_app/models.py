@@ -30,7 +30,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def new_session_token() -> str:
+def new_login_token() -> str:
     return secrets.token_hex(32)
 
 
@@ -46,9 +46,6 @@ class User(UserMixin, db.Model):
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     last_seen_at: so.Mapped[dt.datetime | None] = so.mapped_column(index=True)
-    # Part of every session and remember-me cookie (see get_id); a new value
-    # ends every login made with the old one, on every device.
-    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
     # A guest: an account made in one click for a private endpoint, with a
     # made-up email and no password anyone knows, deleted with its captures
     # after this time unless its browser signs up (accounts.py). None: a
@@ -70,11 +67,15 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    # The token of the browser login this request runs under (a Login row),
+    # set by auth.sessions.start_login and security.user_for_id; not a column.
+    login_token = None
+
     def get_id(self) -> str:
         """Flask-Login's "alternative id", kept in the session and the
-        remember-me cookie: security.user_for_id() accepts it only while the
-        account's session token is unchanged."""
-        return f"{self.id}:{self.session_token}"
+        remember-me cookie: "<user id>:<login token>", accepted by
+        security.user_for_id() while that browser's login exists."""
+        return f"{self.id}:{self.login_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -99,6 +100,21 @@ class Device(db.Model):
     user_links: so.Mapped[list[UserDevice]] = so.relationship(
         back_populates="device", cascade="all, delete-orphan"
     )
+
+
+class Login(db.Model):
+    """One logged-in browser of an account: its session and remember-me
+    cookies carry the token. Logging out deletes this browser's row; "log out
+    everywhere" and a new password delete them all."""
+
+    __tablename__ = "logins"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_login_token)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
 
 class UserDevice(db.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from .extensions import db, login_manager
-from .models import User, utcnow
+from .models import Login, User, utcnow
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,21 +72,27 @@ def _split_alt_id(alt_id) -> tuple[int, str] | None:
 
 # Every logged-in request loads its user: one cached statement costs about
 # half of what Session.get builds anew each time.
-_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+_USER_BY_LOGIN = (
+    sa.select(User)
+    .join(Login, Login.user_id == User.id)
+    .where(Login.user_id == sa.bindparam("user_id"), Login.token == sa.bindparam("token"))
+)
 
 
 def user_for_id(alt_id: str | None) -> User | None:
     """The account a session or remember-me cookie names, while that cookie is
-    current: the alternative id is "<user id>:<session token>" (User.get_id)
-    and a new token ends every cookie made with the old one. None for a
-    stale, malformed or unknown id."""
+    current: the alternative id is "<user id>:<login token>" (User.get_id),
+    valid while that browser's login (a Login row) exists. None for an ended,
+    malformed or unknown one."""
     parsed = _split_alt_id(alt_id)
     if parsed is None:
         return None
     user_id, token = parsed
-    found = db.session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()
-    if found is None or not hmac.compare_digest(found.session_token.encode(), token.encode()):
-        return None
+    found = db.session.execute(
+        _USER_BY_LOGIN, {"user_id": user_id, "token": token}
+    ).scalar_one_or_none()
+    if found is not None:
+        found.login_token = token
     return found
 
 

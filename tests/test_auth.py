@@ -421,6 +421,32 @@ def test_login_cookie_differs_after_logout(client, auth):
     assert client.get_cookie("remember_token").value != first
 
 
+def test_logging_out_on_the_laptop_leaves_the_phone_logged_in(app, client, auth):
+    """Issue: one session token per account made a logout on the laptop log
+    the phone's app out, and its registration POSTs arrived anonymous. Now a
+    logout ends this browser's login only."""
+    from demo_app.extensions import db
+    from demo_app.models import UserDevice
+
+    from .payloads import IOS_PAYLOAD
+
+    auth.create()
+    phone = app.test_client()
+    AuthActions(app, phone).login(remember=True)
+    auth.login(remember=True)  # the laptop
+    laptop_cookies = _cookie_values(client)
+    auth.logout()
+    assert _is_login_redirect(client.get("/profile"))
+    for name, value in laptop_cookies.items():  # a copy of the laptop's cookies
+        assert _is_login_redirect(_profile_with(app, name, value)), name
+    # The phone is still logged in, and its app's registration POST is linked.
+    assert phone.get("/profile").status_code == 200
+    answer = phone.post("/register", json=IOS_PAYLOAD)
+    assert answer.json["user"] == "alice@example.com" and answer.json["device"]["linked"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(UserDevice.user_id)) is not None
+
+
 def test_log_out_everywhere_ends_other_browsers(app, client, auth):
     auth.create()
     phone = app.test_client()

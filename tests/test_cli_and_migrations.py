@@ -125,12 +125,14 @@ def test_session_token_migration_gives_existing_accounts_random_tokens(app):
         empty_database()
         upgrade(revision="0002")
         _seed_before_session_tokens()
-        upgrade()
+        upgrade(revision="0003_session_token")
         with db.engine.connect() as conn:
             tokens = conn.execute(sa.text("SELECT session_token FROM users")).scalars().all()
         assert len(tokens) == 2 and len(set(tokens)) == 2
         assert all(len(token) == 64 and int(token, 16) for token in tokens)
         assert _count("user_devices") == 1  # adding the column touched no other table
+        upgrade()  # 0014 drops it again for per-browser logins
+        assert _count("users") == 2 and _count("user_devices") == 1
         downgrade(revision="0002")
         assert _count("users") == 2 and _count("user_devices") == 1
 

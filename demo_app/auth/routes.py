@@ -20,7 +20,7 @@ from ..errors import error_response
 from ..security import is_safe_next
 from . import bp, limits
 from .forms import ExternalIdForm, LoginForm, PasswordForm, SignupForm
-from .sessions import log_out_everywhere, renew_login, start_login
+from .sessions import forget_this_browser, log_out_everywhere, renew_login, start_login
 
 # The sign-up form cannot help saying that an email has an account; it says
 # no more than that, and sign-ups are throttled per address (limits.py).
@@ -96,9 +96,10 @@ def signup():
 
 @bp.post("/logout")
 def logout():
-    # One session token per account: ending this login ends the others too.
-    log_out_everywhere()
-    flash("You are logged out, here and on your other devices.", "success")
+    # This browser only: the phone's app stays logged in, and its
+    # registration POSTs stay linked ("Log out everywhere" ends them all).
+    forget_this_browser()
+    flash("You are logged out in this browser.", "success")
     return redirect(url_for("main.index"))
 
 
