@@ -60,6 +60,12 @@ class User(UserMixin, db.Model):
     def is_guest(self) -> bool:
         return self.guest_until is not None
 
+    @property
+    def shown_name(self) -> str:
+        """How pages name the account: its email, or "a guest" (a guest's
+        made-up address says nothing to anybody)."""
+        return "a guest" if self.is_guest else self.email
+
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
         self.password_hash = generate_password_hash(password, method=method)

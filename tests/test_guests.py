@@ -26,6 +26,7 @@ def test_a_visitor_gets_a_private_endpoint_in_one_click(client, app, auth):
     assert made.status_code == 302 and made.headers["Location"].startswith("/endpoints/")
     detail = client.get(made.headers["Location"]).get_data(as_text=True)
     assert "Guest" in detail and "/r/" in detail and "Sign up to keep it" in detail
+    assert "@guest.invalid" not in detail  # the made-up address is nobody's business
     with app.app_context():
         guest = db.session.scalar(sa.select(User))
         endpoint = db.session.scalar(sa.select(Endpoint))
