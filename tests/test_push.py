@@ -588,6 +588,23 @@ def test_opening_the_url_records_the_open_and_greets(client, alice, standin, app
     assert "Opened 1 time, first at" in page
 
 
+def test_one_tap_learnt_by_link_and_listener_is_one_open(client, alice, standin, app):
+    """The app reports a tap by loading the push's link and through its
+    pushOpened listener: the same device, the same push, one open."""
+    send(client, alice, title="Hello")
+    data = standin.requests[-1]["body"]["data"]
+    client.get(_path(data["targetUrl"]), headers={"User-Agent": PHONE_UA})
+    answer = alice.post_json("/api/push-opened", data, headers={"User-Agent": PHONE_UA})
+    assert answer.get_json()["recorded"] is True
+    [opened] = _opens(app)
+    assert opened.how == "url+listener"
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Opened 1 time" in page and "its link and the listener (one tap)" in page
+    # another device's tap of the same push still counts apart
+    alice.post_json("/api/push-opened", data, headers={"User-Agent": "Android tablet app"})
+    assert len(_opens(app)) == 2
+
+
 def test_a_second_device_and_a_logged_out_one_are_recorded_too(client, alice, standin, app):
     send(client, alice, title="Hello")
     path = _path(_target(standin))

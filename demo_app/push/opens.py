@@ -72,6 +72,21 @@ def record(token, how: str) -> tuple[PushLog, PushOpen] | None:
     if count >= current_app.config["PUSH_OPEN_LIMIT"]:
         return None
     agent = request.headers.get("User-Agent", "")[:USER_AGENT_MAX] or None
+    # One tap, one open: the app reports a tap both by loading the push's
+    # link and through its pushOpened listener, from the same web view. The
+    # second report of the same push from the same device (its user agent)
+    # within a moment joins the first one.
+    twin = db.session.scalar(
+        sa.select(PushOpen).where(
+            PushOpen.push_id == push.id, PushOpen.user_agent == agent,
+            PushOpen.how.in_([h for h in HOW_WORDS if h not in (how, BOTH)]),
+            PushOpen.opened_at >= now - SAME_TAP,
+        ).limit(1)
+    )  # fmt: skip
+    if twin is not None:
+        twin.how = BOTH
+        db.session.commit()
+        return push, twin
     opened = PushOpen(
         push_id=push.id, opened_at=now, how=how, user_agent=agent,
         seconds_after=round((now - push.created_at).total_seconds(), 1),
@@ -142,4 +157,7 @@ def summary(push_ids: list[int]) -> dict[int, tuple[dt.datetime, int, str]]:
     return {k: (first, count, ", ".join(sorted(ways))) for k, (first, count, ways) in found.items()}
 
 
-HOW_WORDS = {"url": "its link", "listener": "the app's pushOpened listener"}
+BOTH = "url+listener"
+SAME_TAP = dt.timedelta(minutes=2)
+HOW_WORDS = {"url": "its link", "listener": "the app's pushOpened listener",
+             BOTH: "its link and the listener (one tap)"}  # fmt: skip
