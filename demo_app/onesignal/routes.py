@@ -8,11 +8,9 @@ import sqlalchemy as sa
 from flask import abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from ..devices.info import looks_like_uuid
-from ..endpoints.service import access_for, endpoints_of
 from ..extensions import db
 from ..links import site_url
-from ..models import Capture, Device, PushLog, PushOpen, utcnow
+from ..models import PushLog, PushOpen
 from ..push.simulated import link_of
 from . import bp, client, lookups
 
@@ -118,42 +116,3 @@ def identity():
         answer["external_id"] == current_user.external_id
     )
     return jsonify(answer), *_status(answer["outcome"], wait)
-
-
-@bp.get("/api/onesignal/registration")
-@login_required
-def registration_post():
-    """The verdict's "Registration POST" row: the newest registration POST
-    from the device `subscription_id` sent to the shared /register or to an
-    endpoint the viewer sees, and whether it carried the viewer's login. Of
-    one the viewer may not open (an anonymous POST to /register), only when
-    it came and that it had no login are said."""
-    subscription_id = (request.args.get("subscription_id") or "").strip().lower()
-    if not looks_like_uuid(subscription_id):
-        abort(400, "subscription_id must be a OneSignal subscription id (a UUID).")
-    access = access_for(current_user)
-    recent = db.session.scalars(
-        sa.select(Capture)
-        .join(Device, Device.id == Capture.device_id)
-        .where(Device.subscription_id == subscription_id)
-        .order_by(Capture.id.desc())
-        .limit(50)
-    )
-    seen = next((c for c in recent if c.endpoint_id is None or access.can_see(c)), None)
-    mine = [e for e in endpoints_of(current_user.id) if e.owner_id == current_user.id]
-    found = {
-        "register_url": site_url("receiver.endpoint", token=mine[0].token)
-        if mine
-        else site_url("receiver.register"),
-        "state": "none",
-    }
-    if seen is not None:
-        found.update(
-            state="with_login" if seen.user_id == current_user.id
-            else "anonymous" if seen.user_id is None else "other_login",
-            seconds_ago=max(0, int((utcnow() - seen.received_at).total_seconds())),
-            capture_id=seen.id if access.can_see(seen) else None,
-        )  # fmt: skip
-    response = jsonify(found)
-    response.headers["Cache-Control"] = "no-store"
-    return response

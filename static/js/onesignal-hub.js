@@ -40,7 +40,7 @@ function actionButton(label, onClick, primary = false) {
 function setRow(id, state, value, ...next) {
   const row = $(id);
   row.className = `v-row v-${state}`;
-  row.querySelector(".v-mark").textContent = { ok: "✓", bad: "✗", unknown: "?", warn: "!" }[state] || "…";
+  row.querySelector(".v-mark").textContent = state === "ok" ? "✓" : state === "bad" ? "✗" : "…";
   row.querySelector(".v-value").textContent = value;
   const box = row.querySelector(".v-next");
   box.replaceChildren(...next.filter(Boolean).map((part) => (typeof part === "string" ? node(part) : part)));
@@ -62,7 +62,6 @@ function renderVerdict() {
   } else {
     setRow("v-info", "wait", "waiting for the app…");
   }
-  renderPushRow();
   // 2. device linked
   if (!loggedIn) {
     // server-rendered: a link to log in
@@ -76,78 +75,6 @@ function renderVerdict() {
   }
   // 3. external id
   if (loggedIn) renderExternalRow();
-  renderPostRow();
-}
-
-// Can this device get a push at all? Read from the info the app handed over
-// (onesignal-info.js says what each app version's flags mean). Unknown is
-// never green.
-function renderPushRow() {
-  if (!current) {
-    setRow("v-push", infoProblem ? "bad" : "wait", infoProblem ? "not known: no info from the app" : "waiting for the app's info");
-    return;
-  }
-  const n = current.normalised;
-  const ios = n.platform === "ios";
-  if (n.consent === "blocking") {
-    setRow("v-push", "bad", "no: consent required, not given",
-      "The app calls userPrivacyConsent.grant() once the user agrees.");
-  } else if (n.subscribed === false) {
-    setRow("v-push", "bad", "no: notifications are off for this app",
-      ios ? "On the phone: Settings › Notifications › this app › Allow Notifications."
-        : "On the phone: Settings › Apps › this app › Notifications, turn them on.");
-  } else if (!n.pushToken && n.shape === "v5") {
-    setRow("v-push", "bad", "no push token yet",
-      "Allow notifications, then ", actionButton("ask again", askInfo), ".");
-  } else if (n.subscribed === true && n.pushToken) {
-    setRow("v-push", "ok", "yes: subscribed, with a push token");
-  } else if (n.subscribed === true) {
-    setRow("v-push", "unknown", "subscribed; this app version does not report its push token");
-  } else {
-    setRow("v-push", "unknown", "the app did not say");
-  }
-}
-
-// Has the app's registration POST (strategy 1b) reached this site, and with
-// the user's login cookies?
-let postState = null;
-async function lookUpRegistration() {
-  const id = current && current.normalised.subscriptionId;
-  if (!loggedIn || !id || postState) return;
-  try {
-    const response = await fetch(`/api/onesignal/registration?subscription_id=${encodeURIComponent(id)}`,
-      { credentials: "same-origin", headers: { Accept: "application/json" } });
-    postState = response.ok ? await response.json() : { state: "error", text: `HTTP ${response.status}` };
-  } catch { postState = { state: "error", text: "the site could not be reached" }; }
-  renderPostRow();
-}
-
-function ago(seconds) {
-  return seconds < 60 ? `${seconds} s ago` : seconds < 7200 ? `${Math.round(seconds / 60)} min ago` : `${Math.round(seconds / 3600)} h ago`;
-}
-
-function renderPostRow() {
-  if (!loggedIn) return;
-  const p = postState;
-  if (!current || !current.normalised.subscriptionId) {
-    setRow("v-post", current ? "unknown" : "wait", current ? "not known: the device has no subscription id yet" : "waiting for the app's info");
-  } else if (!p) {
-    setRow("v-post", "wait", "looking…");
-  } else if (p.state === "with_login") {
-    setRow("v-post", "ok", `arrived ${ago(p.seconds_ago)}, with your login`);
-  } else if (p.state === "anonymous" || p.state === "other_login") {
-    const link = p.capture_id ? Object.assign(node("see it", "a"), { href: `/inspector/${p.capture_id}` }) : null;
-    setRow("v-post", "warn", `arrived ${ago(p.seconds_ago)}, but ${p.state === "anonymous" ? "without your login cookies" : "with another account's login"}`,
-      "Sent before you logged in, or to another host than this page, so this site's cookies did not go along", link ? " (" : "", link, link ? ")." : ".");
-  } else if (p.state === "none") {
-    const url = node(p.register_url, "code");
-    url.id = "register-url";
-    const copy = actionButton("Copy", () => navigator.clipboard && navigator.clipboard.writeText(p.register_url));
-    setRow("v-post", "bad", "none yet from this device",
-      "Set the app's registration URL to ", url, " ", copy, " (pattern ", node(".*", "code"), ").");
-  } else {
-    setRow("v-post", "unknown", `not known: ${p.text}`);
-  }
 }
 
 function renderExternalRow() {
@@ -279,7 +206,6 @@ function receive(info, source) {
   renderStatus();
   renderVerdict();
   linkDevice();
-  lookUpRegistration();
 }
 
 // Bridge calls that never answer (an old app, a missing plugin) time out.

@@ -5,7 +5,6 @@ transport that answers like the Android app does."""
 import json
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
@@ -17,7 +16,6 @@ from .helpers import (
     MEDIAN_JS,
     PLAYER,
     V5_INFO,
-    first_screen,
     open_fold,
     require_median_js,
 )
@@ -344,70 +342,3 @@ def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
     expect(page.locator("#v-opened")).to_have_class("v-row v-ok")
     screenshot(page, "laptop-demo-onesignal-1280x800", full_page=False)
     assert page.errors == []
-
-
-NO_PUSH = [
-    # (name, the info the app hands over, what the "Can receive pushes" row says)
-    ("ios-declined", {**LEGACY_INFO, "platform": "ios", "os": "iOS", "oneSignalSubscribed": False},
-     "no: notifications are off for this app"),
-    ("android-disabled", {**V5_INFO, "subscription": {"id": PLAYER, "optedIn": False,
-                                                      "token": "fcm-token"}},
-     "no: notifications are off for this app"),
-    ("no-token", {**V5_INFO, "subscription": {"id": PLAYER, "optedIn": True, "token": ""}},
-     "no push token yet"),
-    ("consent-withheld", {**V5_INFO, "requiresUserPrivacyConsent": True,
-                          "userConsentGiven": False},
-     "no: consent required, not given"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("name", "info", "says"), NO_PUSH, ids=[n for n, *_ in NO_PUSH])
-def test_the_verdict_says_when_this_device_cannot_get_pushes(phone, live_server, user, name,
-                                                            info, says):  # fmt: skip
-    """Issue: a phone whose user turned notifications off showed green rows
-    first; "will not arrive" was further down the page."""
-    page = phone({})
-    login(page, live_server.url)
-    page.evaluate(f"gonative_onesignal_info({json.dumps(info)})")
-    row = page.locator("#v-push")
-    expect(row).to_have_class("v-row v-bad")
-    expect(row.locator(".v-value")).to_have_text(says)
-    expect(page.locator("#v-info")).to_have_class("v-row v-ok")
-    first_screen(page, live_server.url, f"verdict-{name}-360x740")
-
-
-def test_the_verdict_says_when_a_device_can_get_pushes(phone, live_server, user):
-    page = phone({})
-    login(page, live_server.url)
-    page.evaluate(f"gonative_onesignal_info({json.dumps(V5_INFO)})")
-    expect(page.locator("#v-push")).to_have_class("v-row v-ok")
-    page.evaluate(f"gonative_onesignal_info({json.dumps({**V5_INFO, 'subscription': {}})})")
-    expect(page.locator("#v-push")).not_to_have_class("v-row v-ok")
-
-
-@pytest.mark.parametrize("sent", ["never", "anonymous", "with-login"])
-def test_the_verdict_says_whether_the_registration_post_arrived(phone, live_server, user, sent):
-    """The setup doctor: a registration POST from this device, matched by its
-    subscription id, and whether it carried this user's login."""
-    page = phone({})
-    login(page, live_server.url)
-    payload = {"platform": "android", "oneSignalUserId": PLAYER, "oneSignalSubscribed": True,
-               "oneSignalPushToken": "fcm-token"}  # fmt: skip
-    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    if sent != "never":
-        requests.post(live_server.url + "/register", json=payload, timeout=10,
-                      cookies=cookies if sent == "with-login" else None)  # fmt: skip
-    page.reload()
-    page.evaluate(f"gonative_onesignal_info({json.dumps(LEGACY_INFO)})")
-    row = page.locator("#v-post")
-    if sent == "never":
-        expect(row).to_have_class("v-row v-bad")
-        expect(row).to_contain_text("none yet from this device")
-        expect(row.locator("#register-url")).to_have_text(live_server.url + "/register")
-    elif sent == "anonymous":
-        expect(row).to_have_class("v-row v-warn")
-        expect(row).to_contain_text("but without your login cookies")
-    else:
-        expect(row).to_have_class("v-row v-ok")
-        expect(row.locator(".v-value")).to_contain_text("with your login")
-    first_screen(page, live_server.url, f"verdict-post-{sent}-360x740")
