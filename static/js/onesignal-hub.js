@@ -54,7 +54,8 @@ function renderVerdict() {
   const inApp = inAppUserAgent() || nativeBridgePresent();
   // 1. info received
   if (current) {
-    setRow("v-info", "ok", `${current.normalised.shape === "v5" ? "v5 plugin" : "legacy plugin"}, by ${current.source}${simulated ? " (simulated app)" : ""}`);
+    const how = /callback/.test(current.source) ? "callback" : current.source.replace(/^promise /, "");
+    setRow("v-info", "ok", `${current.normalised.shape === "v5" ? "v5 plugin" : "legacy plugin"}, by ${how}${simulated ? " (simulated app)" : ""}`);
   } else if (!inApp && !simulated && !bridgeLibrary()) {
     setRow("v-info", "bad", "no: this browser is not the app",
       actionButton("Simulate the app", () => startSimulator(simulatorSettings() || defaultSettings()), true),
@@ -89,25 +90,24 @@ function receiveVerdict(n, info) {
   if (n.subscribed === false) {
     if (n.platform === "ios") {
       return ["bad", `Notifications are off for this app: Settings › Notifications › ${app}`,
-        "Or the permission prompt was declined. Turn them on, then ", actionButton("ask again", askInfo), "."];
+        "Turn them on, then ", actionButton("ask again", askInfo)];
     }
     if (n.platform === "android") {
       return ["bad", "Notifications for this app are turned off in Android settings",
-        `Settings › Apps › ${app} › Notifications: allow them, then `, actionButton("ask again", askInfo), "."];
+        `Settings › Apps › ${app} › Notifications, then `, actionButton("ask again", askInfo)];
     }
     return ["bad", "Not subscribed: notifications are off for this app, or registration has not finished",
       actionButton("Ask again", askInfo)];
   }
   if (n.consent === "blocking") {
     return ["bad", "Consent required and not given: call userPrivacyConsent.grant()",
-      actionButton("Grant consent", () => $("consent-grant").click(), true), " then ", actionButton("ask again", askInfo), "."];
+      actionButton("Grant consent", () => $("consent-grant").click(), true), " ", actionButton("Ask again", askInfo)];
   }
   if (!n.subscriptionId) {
     return ["bad", "No subscription id yet: OneSignal has not registered this device", actionButton("Ask again", askInfo)];
   }
   if (!n.pushToken) {
-    return ["bad", "No push token yet", "The platform has not issued one to this device (is it online, with Google Play services / APNs reachable?). ",
-      actionButton("Ask again", askInfo)];
+    return ["bad", "No push token yet", "Is the device online? ", actionButton("Ask again", askInfo)];
   }
   if (n.consent === "unknown") {
     return ["unknown", "consent is required and the app did not say whether it was given", actionButton("Ask again", askInfo)];
@@ -157,13 +157,11 @@ function renderPostRow() {
   } else if (answer.state === "anonymous" || answer.state === "other-login") {
     setRow("v-post", "warn", answer.state === "anonymous" ? `arrived ${ago(answer.seconds_ago)}, but without your login cookies`
       : `arrived ${ago(answer.seconds_ago)}, with another account's login`,
-      "Likely causes: the app does not send its cookies with the POST (its URL pattern does not match this site's pages), "
-      + "or the registration URL is on another domain than this site.");
+      "Likely: the app's cookies are not sent (URL pattern), or the URL is on another domain than this site.");
   } else {
     const code = node(answer.url, "code");
     setRow("v-post", "bad", "none yet",
-      "Set the app's registration URL to ", code, " with URL pattern ", node(answer.url_pattern, "code"), " ", copyButton(answer.url),
-      " then restart the app, or ", actionButton("look again", lookUpRegistration), ".");
+      "Set the app's registration URL to ", code, " with URL pattern ", node(answer.url_pattern, "code"), " ", copyButton(answer.url));
   }
 }
 
@@ -202,7 +200,8 @@ function renderExternalRow() {
   else if (reported) value = `the app reports ${reported}, yours is ${myExternalId}`;
   else value = "not set on this device";
   const next = [];
-  if (onesignal) next.push(node(`OneSignal: ${onesignal} `, "span", identity.outcome === "ok" && !identity.matches ? "bad-text" : ""));
+  // "not configured" is said once, under the verdict
+  if (onesignal && identity.outcome !== "not_configured") next.push(node(`OneSignal: ${onesignal} `, "span", identity.outcome === "ok" && !identity.matches ? "bad-text" : ""));
   if (!ok && current && current.normalised.subscriptionId) next.push(actionButton("Set it now", () => externalId("set"), true));
   else if (!ok) next.push("Once the app has named this device, set it here.");
   setRow("v-external", ok ? "ok" : current ? "bad" : "wait", value, ...next);
@@ -218,21 +217,21 @@ function renderOpened(detail) {
 
 // Only an open of a push sent to this device's subscription id counts.
 function renderOpenedRow() {
-  const sendLink = Object.assign(node("Send a push to yourself", "a"), { href: "/send-to-me" });
+  const sendLink = Object.assign(node("Send yourself a push", "a"), { href: "/send-to-me" });
   if (openedHere) {
     setRow("v-opened", "ok", `just now · push #${openedHere.push} (the pushOpened listener)`);
     return;
   }
   const id = current && current.normalised.subscriptionId;
   const answer = id && registration && registration.for === id ? registration.answer : null;
-  if (!current) { setRow("v-opened", "wait", "waiting for this device's id", sendLink, ", tap it, and this page says so."); return; }
-  if (!id || !UUID.test(id)) { setRow("v-opened", "bad", "unknown: no subscription id for this device", sendLink, ", tap it, and this page says so."); return; }
+  if (!current) { setRow("v-opened", "wait", "waiting for this device's id", sendLink, " and tap it."); return; }
+  if (!id || !UUID.test(id)) { setRow("v-opened", "bad", "unknown: no subscription id for this device", sendLink, " and tap it."); return; }
   if (!answer) { setRow("v-opened", "wait", "looking…"); return; }
   if (answer.opened) {
     setRow("v-opened", "ok", `${ago(answer.opened.seconds_ago)} · push #${answer.opened.push} (${answer.opened.how})`);
   } else {
     setRow("v-opened", answer.error ? "unknown" : "bad", answer.error ? `could not tell: ${answer.error}` : "none yet on this device",
-      sendLink, ", tap it, and this page says so.");
+      sendLink, " and tap it.");
   }
 }
 
