@@ -376,6 +376,7 @@ async function askInfoOldStyle(found) {
     window.addEventListener("pushlab:onesignal-info", (event) => resolve({ info: event.detail.info, callback: true }), { once: true });
   });
   let returned;
+  addLog(name, undefined, "(asked; the app answers through its callback)");
   try { returned = found.lib.onesignal.onesignalInfo(); } catch (error) {
     addLog(name, undefined, { error: error.message });
     if (!current) { infoProblem = `onesignalInfo() failed: ${error.message}`; renderVerdict(); }
