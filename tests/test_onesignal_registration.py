@@ -70,3 +70,27 @@ def test_own_capture_with_login_and_anonymous_to_own_endpoint(app, client, auth)
     newest = add_capture(app, user_id=alice)
     answer = ask(client).get_json()
     assert answer["state"] == "with-login" and answer["capture_id"] == newest
+
+
+def add_open(app, user_id, target_kind, target):
+    from demo_app.models import PushLog, PushOpen
+
+    with app.app_context():
+        push = PushLog(user_id=user_id, kind="test", target_kind=target_kind, target=target,
+                       outcome="sent")  # fmt: skip
+        db.session.add(push)
+        db.session.flush()
+        db.session.add(PushOpen(push_id=push.id, how="url"))
+        db.session.commit()
+        return push.id
+
+
+def test_last_open_is_this_devices_own(app, client, auth):
+    alice = auth.create()
+    auth.login()
+    add_open(app, alice, "devices", ["11111111-2222-4333-8444-555555555555"])  # another device
+    add_open(app, alice, "external_id", [PLAYER])  # reaches every device: says nothing
+    assert ask(client).get_json()["opened"] is None
+    mine = add_open(app, alice, "devices", [PLAYER.upper()])
+    opened = ask(client).get_json()["opened"]
+    assert opened["push"] == mine and opened["how"] == "its link"
