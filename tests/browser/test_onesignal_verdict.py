@@ -3,6 +3,7 @@ whether it can receive pushes, whether its registration POST arrived (and
 with the viewer's login), and the last push opened on this very device."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -136,9 +137,7 @@ def test_registration_post_with_login(phone, live_server, live_app, user):  # no
     give_info(page, LEGACY_INFO)
     post = row(page, "post")
     expect(post).to_have_class("v-row v-ok")
-    expect(post.locator(".v-value")).to_have_text(
-        __import__("re").compile(r"arrived \d+ s ago, with your login")
-    )
+    expect(post.locator(".v-value")).to_have_text(re.compile(r"arrived \d+ s ago, with your login"))
     expect(row(page, "opened").locator(".v-value")).to_have_text("none yet on this device")
     first_screen(page, live_server.url, "verdict-post-with-login-360x740")
 
@@ -185,7 +184,8 @@ def test_old_library_with_only_onesignal_info(browser, live_server, user):  # no
         page.get_by_role("button", name="Set my external id").click()
         page.get_by_text("Recorded: your profile shows it.").wait_for()
         page.wait_for_function(
-            "n => window.__nativeCalls.filter(c => c.medianCommand === 'median://onesignal/info').length > n",
+            "n => window.__nativeCalls"
+            ".filter(c => c.medianCommand === 'median://onesignal/info').length > n",
             arg=before + 1,
         )
         first_screen(page, live_server.url, "verdict-old-library-360x740")
