@@ -8,9 +8,12 @@ import sqlalchemy as sa
 from flask import abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
+from ..devices.info import looks_like_uuid
+from ..endpoints import service
 from ..extensions import db
 from ..links import site_url
-from ..models import PushLog, PushOpen
+from ..models import Capture, Device, Endpoint, PushLog, PushOpen, utcnow
+from ..push import opens
 from ..push.simulated import link_of
 from . import bp, client, lookups
 
@@ -23,16 +26,26 @@ def in_app_user_agent() -> bool:
     return bool(IN_APP_UA.search(request.headers.get("User-Agent", "")))
 
 
-def last_open(user_id: int):
-    """(the push, its latest open) of the viewer's pushes, or None."""
-    row = db.session.execute(
+OPENS_LOOKED_AT = 500
+
+
+def last_open(user_id: int, subscription_id: str):
+    """(the push, its latest open) among the viewer's pushes sent to this
+    device's subscription id, or None. A push to an external id reaches every
+    device of the account: it says nothing about this one."""
+    rows = db.session.execute(
         sa.select(PushLog, PushOpen)
         .join(PushOpen, PushOpen.push_id == PushLog.id)
-        .where(PushLog.user_id == user_id)
+        .where(PushLog.user_id == user_id, PushLog.target_kind != "external_id")
         .order_by(PushOpen.opened_at.desc())
-        .limit(1)
-    ).first()
-    return tuple(row) if row else None
+        .limit(OPENS_LOOKED_AT)
+    ).all()
+    wanted = subscription_id.lower()
+    for push, opened in rows:
+        targets = push.target if isinstance(push.target, list) else []
+        if any(isinstance(t, str) and t.lower() == wanted for t in targets):
+            return push, opened
+    return None
 
 
 @bp.get("/onesignal")
@@ -47,7 +60,6 @@ def hub():
         qr_local=host in LOCAL_HOSTS or host.endswith(".localhost"),
         in_app_ua=in_app_user_agent(),
         configured=client.configured(),
-        last_open=last_open(current_user.id) if current_user.is_authenticated else None,
     )
 
 
@@ -116,3 +128,71 @@ def identity():
         answer["external_id"] == current_user.external_id
     )
     return jsonify(answer), *_status(answer["outcome"], wait)
+
+
+def registration_url(user_id: int) -> str:
+    """Where the viewer's app should send its registration POST: their own
+    (oldest) endpoint, else the shared /register URL."""
+    endpoint = db.session.scalar(
+        sa.select(Endpoint).where(Endpoint.owner_id == user_id).order_by(Endpoint.id).limit(1)
+    )
+    if endpoint is not None:
+        return site_url("receiver.endpoint", token=endpoint.token)
+    return site_url("receiver.register")
+
+
+def latest_registration(access: service.Access, subscription_id: str) -> Capture | None:
+    """The newest registration POST from this device among the captures the
+    viewer may see, or None."""
+    device_id = db.session.scalar(
+        sa.select(Device.id).where(Device.subscription_id == subscription_id)
+    )
+    if device_id is None:
+        return None
+    found = []
+    for scope in access.scopes():
+        query = sa.select(Capture).where(Capture.device_id == device_id, Capture.method == "POST")
+        if scope is not None:
+            query = query.where(scope)
+        capture = db.session.scalar(query.order_by(Capture.id.desc()).limit(1))
+        if capture is not None and access.can_see(capture):
+            found.append(capture)
+    return max(found, key=lambda c: c.id, default=None)
+
+
+@bp.get("/api/onesignal/registration")
+@login_required
+def registration():
+    """Has a registration POST from this device reached the site, as far as
+    the viewer may see? `state`: "with-login", "anonymous" or "none"."""
+    headers = {"Cache-Control": "no-store"}
+    subscription_id = (request.args.get("subscription_id") or "").strip()
+    if not looks_like_uuid(subscription_id):
+        return jsonify(error="subscription_id is not a subscription id."), 400, headers
+    capture = latest_registration(service.access_for(current_user), subscription_id.lower())
+    answer = {"url": registration_url(current_user.id), "url_pattern": ".*"}
+    if capture is None:
+        answer.update(state="none")
+    else:
+        seconds = max(0, int((utcnow() - capture.received_at).total_seconds()))
+        answer.update(
+            state="with-login"
+            if capture.user_id == current_user.id
+            else "anonymous"
+            if capture.user_id is None
+            else "other-login",
+            seconds_ago=seconds,
+            received_at=capture.received_at.isoformat() + "Z",
+            capture_id=capture.id,
+        )
+    found = last_open(current_user.id, subscription_id)
+    answer["opened"] = None
+    if found is not None:
+        push, opened = found
+        answer["opened"] = {
+            "push": push.id,
+            "opened_at": opened.opened_at.isoformat() + "Z",
+            "seconds_ago": max(0, int((utcnow() - opened.opened_at).total_seconds())),
+            "how": opens.HOW_WORDS.get(opened.how, opened.how),
+        }
+    return jsonify(answer), 200, headers

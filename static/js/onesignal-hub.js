@@ -4,7 +4,7 @@
 
 import { postJSON } from "./site.js";
 import {
-  bridgeLibrary, consentWords, externalIdProblem, inAppUserAgent, lastInfo, nativeBridgePresent, normalise, problems,
+  bridgeLibrary, consentWords, externalIdProblem, inAppUserAgent, lastInfo, UUID, nativeBridgePresent, normalise, problems,
 } from "./onesignal-info.js";
 import { setSimulator, simulatorActive, simulatorSettings } from "./simulator.js";
 import { fillPanel } from "./onesignal-user.js";
@@ -18,7 +18,8 @@ let linkedFor = null;
 let infoProblem = null; // why no info came (a timeout, no bridge)
 let linked = null; // {ok, text}
 let extState = null; // {ok, value} after this page set or removed it
-let identity = null; // what OneSignal ties this device to (/api/onesignal/identity)
+let identity = null;
+let registration = null; // {for, answer} from /api/onesignal/registration // what OneSignal ties this device to (/api/onesignal/identity)
 const myExternalId = $("my-external-id") ? $("my-external-id").dataset.value : null;
 
 // ---- the verdict: four rows, each with its next action ---------------------
@@ -37,10 +38,12 @@ function actionButton(label, onClick, primary = false) {
   return b;
 }
 
+const MARKS = { ok: "✓", bad: "✗", warn: "!", unknown: "?", wait: "…" };
+
 function setRow(id, state, value, ...next) {
   const row = $(id);
   row.className = `v-row v-${state}`;
-  row.querySelector(".v-mark").textContent = state === "ok" ? "✓" : state === "bad" ? "✗" : "…";
+  row.querySelector(".v-mark").textContent = MARKS[state] || "…";
   row.querySelector(".v-value").textContent = value;
   const box = row.querySelector(".v-next");
   box.replaceChildren(...next.filter(Boolean).map((part) => (typeof part === "string" ? node(part) : part)));
@@ -51,7 +54,8 @@ function renderVerdict() {
   const inApp = inAppUserAgent() || nativeBridgePresent();
   // 1. info received
   if (current) {
-    setRow("v-info", "ok", `${current.normalised.shape === "v5" ? "v5 plugin" : "legacy plugin"}, by ${current.source}${simulated ? " (simulated app)" : ""}`);
+    const how = /callback/.test(current.source) ? "callback" : current.source.replace(/^promise /, "");
+    setRow("v-info", "ok", `${current.normalised.shape === "v5" ? "v5 plugin" : "legacy plugin"}, by ${how}${simulated ? " (simulated app)" : ""}`);
   } else if (!inApp && !simulated && !bridgeLibrary()) {
     setRow("v-info", "bad", "no: this browser is not the app",
       actionButton("Simulate the app", () => startSimulator(simulatorSettings() || defaultSettings()), true),
@@ -62,6 +66,7 @@ function renderVerdict() {
   } else {
     setRow("v-info", "wait", "waiting for the app…");
   }
+  renderReceiveRow();
   // 2. device linked
   if (!loggedIn) {
     // server-rendered: a link to log in
@@ -73,8 +78,106 @@ function renderVerdict() {
   } else {
     setRow("v-link", current ? "wait" : infoProblem ? "bad" : "wait", current ? "linking…" : "waiting for the app's info");
   }
+  if (loggedIn) { renderPostRow(); renderOpenedRow(); }
   // 3. external id
   if (loggedIn) renderExternalRow();
+}
+
+// Can pushes reach this device? Green only when the info says subscribed and
+// carries a token; "?" when it does not say.
+function receiveVerdict(n, info) {
+  const app = (info && typeof info.appName === "string" && info.appName) || n.appId || "your app";
+  if (n.subscribed === false) {
+    if (n.platform === "ios") {
+      return ["bad", `Notifications are off for this app: Settings › Notifications › ${app}`,
+        "Turn them on, then ", actionButton("ask again", askInfo)];
+    }
+    if (n.platform === "android") {
+      return ["bad", "Notifications for this app are turned off in Android settings",
+        `Settings › Apps › ${app} › Notifications, then `, actionButton("ask again", askInfo)];
+    }
+    return ["bad", "Not subscribed: notifications are off for this app, or registration has not finished",
+      actionButton("Ask again", askInfo)];
+  }
+  if (n.consent === "blocking") {
+    return ["bad", "Consent required and not given: call userPrivacyConsent.grant()",
+      actionButton("Grant consent", () => $("consent-grant").click(), true), " ", actionButton("Ask again", askInfo)];
+  }
+  if (!n.subscriptionId) {
+    return ["bad", "No subscription id yet: OneSignal has not registered this device", actionButton("Ask again", askInfo)];
+  }
+  if (!n.pushToken) {
+    return ["bad", "No push token yet", "Is the device online? ", actionButton("Ask again", askInfo)];
+  }
+  if (n.consent === "unknown") {
+    return ["unknown", "consent is required and the app did not say whether it was given", actionButton("Ask again", askInfo)];
+  }
+  if (n.subscribed === null) {
+    return ["unknown", "the app's info does not say whether notifications are on",
+      "It has a token; send yourself a push to find out."];
+  }
+  return ["ok", "yes: subscribed, with a push token"];
+}
+
+function renderReceiveRow() {
+  if (!current) {
+    setRow("v-receive", infoProblem ? "bad" : "wait", infoProblem ? "unknown: no info from the app" : "waiting for the app's info");
+    return;
+  }
+  const [state, value, ...next] = receiveVerdict(current.normalised, current.info);
+  setRow("v-receive", state, value, ...next);
+}
+
+function ago(seconds) {
+  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86400)} days ago`;
+}
+
+function copyButton(text) {
+  const b = actionButton("Copy URL", async () => {
+    try { await navigator.clipboard.writeText(text); b.textContent = "Copied"; } catch { b.textContent = "Select and copy it"; }
+  });
+  return b;
+}
+
+function renderPostRow() {
+  const id = current && current.normalised.subscriptionId;
+  if (!current || !id) {
+    setRow("v-post", current ? "bad" : "wait", current ? "unknown: the app reported no subscription id" : "waiting for the app's info");
+    return;
+  }
+  if (!UUID.test(id)) { setRow("v-post", "bad", "unknown: the subscription id is not a UUID"); return; }
+  const answer = registration && registration.for === id ? registration.answer : null;
+  if (!answer) { setRow("v-post", "wait", "looking…"); return; }
+  if (answer.error) { setRow("v-post", "unknown", `could not tell: ${answer.error}`, actionButton("Look again", lookUpRegistration)); return; }
+  if (answer.state === "with-login") {
+    setRow("v-post", "ok", `arrived ${ago(answer.seconds_ago)}, with your login`);
+  } else if (answer.state === "anonymous" || answer.state === "other-login") {
+    setRow("v-post", "warn", answer.state === "anonymous" ? `arrived ${ago(answer.seconds_ago)}, but without your login cookies`
+      : `arrived ${ago(answer.seconds_ago)}, with another account's login`,
+      "Likely: the app's cookies are not sent (URL pattern), or the URL is on another domain than this site.");
+  } else {
+    const code = node(answer.url, "code");
+    setRow("v-post", "bad", "none yet",
+      "Set the app's registration URL to ", code, " with URL pattern ", node(answer.url_pattern, "code"), " ", copyButton(answer.url));
+  }
+}
+
+async function lookUpRegistration() {
+  const id = current && current.normalised.subscriptionId;
+  if (!loggedIn || !id) return;
+  let answer;
+  try {
+    const response = await fetch(`/api/onesignal/registration?subscription_id=${encodeURIComponent(id)}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } });
+    answer = await response.json();
+    if (!response.ok && !answer.error) answer = { error: `HTTP ${response.status}` };
+  } catch { answer = { error: "the site could not be reached" }; }
+  addLog("GET /api/onesignal/registration", { subscription_id: id }, answer);
+  registration = { for: id, answer };
+  renderVerdict();
 }
 
 function renderExternalRow() {
@@ -97,15 +200,39 @@ function renderExternalRow() {
   else if (reported) value = `the app reports ${reported}, yours is ${myExternalId}`;
   else value = "not set on this device";
   const next = [];
-  if (onesignal) next.push(node(`OneSignal: ${onesignal} `, "span", identity.outcome === "ok" && !identity.matches ? "bad-text" : ""));
+  // "not configured" is said once, under the verdict
+  if (onesignal && identity.outcome !== "not_configured") next.push(node(`OneSignal: ${onesignal} `, "span", identity.outcome === "ok" && !identity.matches ? "bad-text" : ""));
   if (!ok && current && current.normalised.subscriptionId) next.push(actionButton("Set it now", () => externalId("set"), true));
   else if (!ok) next.push("Once the app has named this device, set it here.");
   setRow("v-external", ok ? "ok" : current ? "bad" : "wait", value, ...next);
 }
 
+let openedHere = null; // an open this page's pushOpened listener recorded: it happened on this device
+
 function renderOpened(detail) {
   if (!detail || !detail.recorded) return;
-  setRow("v-opened", "ok", `just now · push #${detail.push} (the pushOpened listener)`);
+  openedHere = detail;
+  renderVerdict();
+}
+
+// Only an open of a push sent to this device's subscription id counts.
+function renderOpenedRow() {
+  const sendLink = Object.assign(node("Send yourself a push", "a"), { href: "/send-to-me" });
+  if (openedHere) {
+    setRow("v-opened", "ok", `just now · push #${openedHere.push} (the pushOpened listener)`);
+    return;
+  }
+  const id = current && current.normalised.subscriptionId;
+  const answer = id && registration && registration.for === id ? registration.answer : null;
+  if (!current) { setRow("v-opened", "wait", "waiting for this device's id", sendLink, " and tap it."); return; }
+  if (!id || !UUID.test(id)) { setRow("v-opened", "bad", "unknown: no subscription id for this device", sendLink, " and tap it."); return; }
+  if (!answer) { setRow("v-opened", "wait", "looking…"); return; }
+  if (answer.opened) {
+    setRow("v-opened", "ok", `${ago(answer.opened.seconds_ago)} · push #${answer.opened.push} (${answer.opened.how})`);
+  } else {
+    setRow("v-opened", answer.error ? "unknown" : "bad", answer.error ? `could not tell: ${answer.error}` : "none yet on this device",
+      sendLink, " and tap it.");
+  }
 }
 
 async function lookUpIdentity() {
@@ -206,6 +333,11 @@ function receive(info, source) {
   renderStatus();
   renderVerdict();
   linkDevice();
+  const id = normalised.subscriptionId;
+  if (loggedIn && id && UUID.test(id) && !(registration && registration.for === id)) {
+    registration = { for: id, answer: null };
+    lookUpRegistration();
+  }
 }
 
 // Bridge calls that never answer (an old app, a missing plugin) time out.
@@ -235,8 +367,40 @@ async function call(name, fn, args) {
   }
 }
 
+// Older bridge libraries have no info() but onesignalInfo(): it asks the app,
+// which answers through a callback (median_onesignal_info, or
+// gonative_onesignal_info in the oldest apps); some builds also return a promise.
+async function askInfoOldStyle(found) {
+  const name = `${found.name}.onesignal.onesignalInfo()`;
+  const answered = new Promise((resolve) => {
+    window.addEventListener("pushlab:onesignal-info", (event) => resolve({ info: event.detail.info, callback: true }), { once: true });
+  });
+  let returned;
+  addLog(name, undefined, "(asked; the app answers through its callback)");
+  try { returned = found.lib.onesignal.onesignalInfo(); } catch (error) {
+    addLog(name, undefined, { error: error.message });
+    if (!current) { infoProblem = `onesignalInfo() failed: ${error.message}`; renderVerdict(); }
+    return;
+  }
+  const promised = returned && typeof returned.then === "function" ? Promise.resolve(returned).then((info) => ({ info })) : null;
+  try {
+    const got = await withTimeout(promised ? Promise.race([promised, answered]) : answered);
+    if (got.callback) return; // the event listener below has received it
+    addLog(name, undefined, got.info);
+    receive(got.info, "promise onesignalInfo()");
+  } catch (error) {
+    const result = error instanceof Error ? { error: error.message } : error;
+    addLog(name, undefined, result);
+    if (!current) { infoProblem = `the app never answered onesignalInfo() (${result.error})`; renderVerdict(); }
+  }
+}
+
 async function askInfo() {
   const found = bridgeLibrary();
+  if (found && typeof found.lib.onesignal.info !== "function" && typeof found.lib.onesignal.onesignalInfo === "function") {
+    await askInfoOldStyle(found);
+    return;
+  }
   if (!found || typeof found.lib.onesignal.info !== "function") {
     if ((inAppUserAgent() || nativeBridgePresent()) && !current) {
       infoProblem = found ? "the bridge library has no onesignal.info()" : "the app's bridge library is missing on this page";
