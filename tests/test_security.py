@@ -74,6 +74,9 @@ MATRIX = [
     ("inspector.download_har", "GET", "/inspector/1/har", {}, (302, 200, 404, 200)),
     ("inspector.compare_page", "GET", "/inspector/compare?a=1&b=1", {}, (302, 200, 404, 200)),
     ("inspector.api_list", "GET", "/api/captures", {}, (401, 200, 200, 200)),
+    ("onesignal.registration", "GET",
+     "/api/onesignal/registration?subscription_id=1a2b3c4d-0000-4000-8000-00000000abcd", {},
+     (401, 200, 200, 200)),
     ("inspector.api_detail", "GET", "/api/captures/1", {}, (401, 200, 404, 200)),
     # Capture 3 went anonymously to Alice's private endpoint.
     ("inspector.detail", "GET", "/inspector/3", {}, (302, 200, 404, 200)),
