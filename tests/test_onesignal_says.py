@@ -241,13 +241,16 @@ def test_simulated_phone_gets_pushes_for_its_id_only(client, alice, standin):
 
 
 def test_send_result_leads_with_what_happened(client, alice, standin, app):
-    assert "Sent · shown on your simulated phone" in send(client, alice, simulated=PLAYER)
+    assert "Arrived on your simulated phone · sent through OneSignal" in send(
+        client, alice, simulated=PLAYER
+    )
     assert "Sent to 2 devices" in send(client, alice)
     # a simulated id that is not this account's device is not "your phone"
     assert "Sent to 2 devices" in send(client, alice, simulated=BOB_PLAYER)
     app.config["ONESIGNAL_API_KEY"] = ""
     page = send(client, alice, simulated=PLAYER)
-    assert "Not sent: OneSignal is not configured. Shown on your simulated phone only" in page
+    assert "Arrived on your simulated phone" in page
+    assert "so real phones get nothing" in page
     assert '<details class="view setup"><summary>Setting up OneSignal' in page
     assert '<details class="view" open' not in page
     feed = client.get(f"/api/simulated-pushes?subscription_id={PLAYER}").get_json()
@@ -271,10 +274,15 @@ def test_history_says_how_each_open_was_learnt(client, alice, standin):
     send(client, alice)
     target = standin.requests[0]["body"]["data"]["targetUrl"]
     client.get(target.replace("http://localhost", ""))
-    alice.post_json("/api/push-opened", {"targetUrl": target})
+    alice.post_json("/api/push-opened", {"targetUrl": target})  # the same tap
+    page = text(client.get("/notifications"))
+    assert "Opened 1 time" in page and "1 by its link and the listener (one tap)" in page
+    alice.post_json("/api/push-opened", {"targetUrl": target}, headers={"User-Agent": "tablet"})
     page = text(client.get("/notifications"))
     assert "Opened 2 times" in page
-    assert "1 by its link, 1 by the app&#39;s pushOpened listener" in page
+    assert (
+        "1 by its link and the listener (one tap), 1 by the app&#39;s pushOpened listener" in page
+    )
 
 
 def test_a_slow_onesignal_never_holds_the_history_page(client, alice, standin, app, monkeypatch):

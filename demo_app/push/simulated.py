@@ -95,18 +95,21 @@ def result_reaches(user_id: int, subscription_id: str | None, target_kind, recip
 
 
 def headline(result, on_simulator: bool) -> str:
-    """What happened, first: the words the send result leads with."""
-    phone = " · shown on your simulated phone" if on_simulator else ""
+    """What happened, first: the words the send result leads with. On the
+    simulated phone that is what the viewer just saw arrive."""
     if result.outcome in ("sent", "partial"):
         if on_simulator:
-            return "Sent" + phone
+            return "Arrived on your simulated phone · sent through OneSignal"
         if result.target_kind == "external_id":
             return f"Sent to external id {', '.join(result.recipients)}"
         count = len(result.recipients)
         return f"Sent to {count} device{'s' if count != 1 else ''}"
     if result.outcome == "not_configured":
-        return "Not sent: OneSignal is not configured." + (
-            " Shown on your simulated phone only" if on_simulator else ""
+        # a secondary note says real phones get nothing (push/_result.html)
+        return (
+            "Arrived on your simulated phone"
+            if on_simulator
+            else ("Not sent: OneSignal is not configured.")
         )
     first = (result.summary or "Not sent.").split(". ")[0].rstrip(".") + "."
     return first + (" Shown on your simulated phone only" if on_simulator else "")

@@ -72,7 +72,9 @@ def test_demo_on_this_laptop(page, browser, live_server, live_app, standin):
     # Try next 1: send to me reaches the simulated phone's subscription id.
     page.get_by_role("link", name="Send a push to me").click()
     page.get_by_role("button", name="Send the push").click()
-    expect(page.locator(".result-headline")).to_have_text("Sent · shown on your simulated phone")
+    expect(page.locator(".result-headline")).to_have_text(
+        "Arrived on your simulated phone · sent through OneSignal"
+    )
     # and the simulated phone shows it, as a phone notification would
     expect(page.locator(".sim-note").first).to_be_visible()
     assert standin.requests[-1]["body"]["include_subscription_ids"] == [device_id]

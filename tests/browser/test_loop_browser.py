@@ -98,7 +98,9 @@ def test_loop_on_the_simulator(browser, live_server, live_app, standin, user):
     first_screen(page, base, "loop-simulator-onesignal-360x740")
     # 2. send to me: the result leads with what happened, the phone shows it
     send_to_me(page, base, "Hello from the loop")
-    expect(page.locator(".result-headline")).to_have_text("Sent · shown on your simulated phone")
+    expect(page.locator(".result-headline")).to_have_text(
+        "Arrived on your simulated phone · sent through OneSignal"
+    )
     note = page.locator(".sim-note").filter(has_text="Hello from the loop")
     expect(note).to_be_visible()
     expect(note).to_contain_text("Push Lab")
