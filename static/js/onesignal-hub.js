@@ -474,11 +474,17 @@ async function externalId(action) {
     if (method === "v5") return action === "set" ? os.login(value) : os.logout();
     return action === "set" ? os.externalUserId.set({ externalId: value }) : os.externalUserId.remove();
   }, action === "set" ? { externalId: value } : undefined);
-  const lines = [`${name} (${method === "v5" ? "OneSignal v5 plugin" : "legacy plugin"})`, `app answered: ${show(result)}`,
-    ok ? (action === "set" ? `success: this device's external id is now ${value}` : "success: the external id was removed") : `failed: ${(result && result.error) || "no success reported"}`];
+  // Older app versions carry the call out and never answer it.
+  const unconfirmed = !ok && /no answer after/.test((result && result.error) || "");
+  const lines = [`${name} (${method === "v5" ? "OneSignal v5 plugin" : "legacy plugin"})`, `app answered: ${unconfirmed ? "nothing" : show(result)}`,
+    ok ? (action === "set" ? `success: this device's external id is now ${value}` : "success: the external id was removed")
+      : unconfirmed ? "sent; this app version does not confirm: the next info will show whether it took"
+      : `failed: ${(result && result.error) || "no success reported"}`];
   const id = current && current.normalised.subscriptionId;
   if (!id) {
     lines.push("Not recorded on the server: the app has not reported a subscription id for this device.");
+  } else if (unconfirmed) {
+    lines.push("Not recorded on the server yet: the app's next info says whether it took.");
   } else {
     const payload = { action, method, subscription_id: id, external_id: action === "set" ? value : null, success: ok,
       error: ok ? null : (result && result.error) || null };
@@ -487,6 +493,7 @@ async function externalId(action) {
     lines.push(response.ok ? "Recorded: your profile shows it." : `Not recorded on the server: ${response.data.error}`);
   }
   out.textContent = lines.join("\n");
+  if (unconfirmed) await askInfo();
   if (ok) {
     extState = { ok: true, value: action === "set" ? value : null };
     identity = null;

@@ -8,7 +8,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import FAKE_NATIVE, LEGACY_INFO, MEDIAN_JS, PLAYER, V5_INFO, first_screen
+from .helpers import (
+    FAKE_NATIVE,
+    LEGACY_INFO,
+    LINK_LIB,
+    MEDIAN_JS,
+    PLAYER,
+    V5_INFO,
+    first_screen,
+)
 from .test_onesignal_browser import login, phone, user  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -190,5 +198,32 @@ def test_old_library_with_only_onesignal_info(browser, live_server, user):  # no
         )
         first_screen(page, live_server.url, "verdict-old-library-360x740")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_an_app_that_never_answers_set_is_not_called_failed(browser, live_server, user):  # noqa: F811
+    """Older app versions carry externalUserId.set() out and never answer:
+    the page says it was sent and unconfirmed, and asks the app's info again."""
+    from .helpers import require_median_js
+
+    require_median_js()
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile gonative",
+    )
+    answers = {"median://onesignal/info": LEGACY_INFO}  # nothing for externalUserId/set
+    script = "\n".join([FAKE_NATIVE % json.dumps(answers), MEDIAN_JS.read_text(), LINK_LIB])
+    context.add_init_script(script=script)
+    page = context.new_page()
+    try:
+        login(page, live_server.url)
+        expect(row(page, "link")).to_have_class("v-row v-ok")
+        page.locator("#ext-method").select_option("legacy")
+        page.get_by_role("button", name="Set my external id").click()
+        result = page.locator("#ext-result")
+        # the bridge's own wait for an answer runs out first (5 s)
+        expect(result).to_contain_text("this app version does not confirm", timeout=15_000)
+        expect(result).not_to_contain_text("failed")
     finally:
         context.close()
