@@ -217,7 +217,7 @@ function renderOpened(detail) {
 
 // Only an open of a push sent to this device's subscription id counts.
 function renderOpenedRow() {
-  const sendLink = Object.assign(node("Send yourself a push", "a"), { href: "/send-to-me" });
+  const sendLink = Object.assign(node("Send a push to me", "a"), { href: "/send-to-me" });
   if (openedHere) {
     setRow("v-opened", "ok", `just now · push #${openedHere.push} (the pushOpened listener)`);
     return;
