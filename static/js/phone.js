@@ -92,9 +92,22 @@ function trayElement() {
     tray = Object.assign(document.createElement("div"), { id: "sim-notifications", className: "sim-notes" });
     tray.setAttribute("aria-live", "polite");
     tray.setAttribute("aria-label", "Notifications on the simulated phone");
+    const clear = Object.assign(document.createElement("button"), { type: "button", id: "sim-clear", className: "sim-clear small", textContent: "Clear all", hidden: true });
+    clear.addEventListener("click", () => {
+      saveTray([]);
+      tray.querySelectorAll(".sim-note").forEach((el) => el.remove());
+      showClear();
+    });
+    tray.append(clear);
     document.body.append(tray);
   }
   return tray;
+}
+
+// "Clear all" once two or more notifications are stacked, as a phone offers.
+function showClear() {
+  const clear = document.getElementById("sim-clear");
+  if (clear) clear.hidden = document.querySelectorAll(".sim-note").length < 2;
 }
 
 function ago(iso) {
@@ -106,6 +119,7 @@ function remove(pushId) {
   saveTray(loadTray().filter((n) => n.push !== pushId));
   const el = document.querySelector(`.sim-note[data-push="${pushId}"]`);
   if (el) el.remove();
+  showClear();
 }
 
 // Tapping: what the app does with a push it shows.
@@ -141,6 +155,7 @@ function render(note) {
   open.addEventListener("click", () => tap(note));
   card.append(head, open);
   trayElement().prepend(card);
+  showClear();
 }
 
 function cursorKey(device) { return `pushlab.simulator.cursor.${account()}.${device}`; }

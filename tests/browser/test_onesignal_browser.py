@@ -342,3 +342,23 @@ def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
     expect(page.locator("#v-opened")).to_have_class("v-row v-ok")
     screenshot(page, "laptop-demo-onesignal-1280x800", full_page=False)
     assert page.errors == []
+
+
+def test_simulated_notifications_stack_clear_of_the_tabs(phone, live_server, user):
+    """Stacked simulated notifications never cover the site's header and
+    tabs, and "Clear all" empties the stack."""
+    page = phone(bridge=False, suffix="")
+    login(page, live_server.url)
+    page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
+    expect(page.locator("#v-link")).to_have_class("v-row v-ok")
+    page.goto(live_server.url + "/send-to-me")
+    for _ in range(2):
+        page.get_by_role("button", name="Send the push").click()
+        expect(page.locator(".result-headline")).to_have_text("Arrived on your simulated phone")
+    notes = page.locator(".sim-note")
+    expect(notes).to_have_count(2)
+    tray = page.locator("#sim-notifications").bounding_box()
+    tabs = page.locator("nav.tabs").bounding_box()
+    assert tray["y"] >= tabs["y"] + tabs["height"], (tray, tabs)
+    page.get_by_role("button", name="Clear all").click()
+    expect(notes).to_have_count(0)
