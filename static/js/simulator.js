@@ -197,7 +197,7 @@ function install(settings) {
   const banner = document.getElementById("simulated-banner");
   if (banner) {
     banner.hidden = false;
-    banner.textContent = `Simulated app (${settings.platform}, ${settings.variant === "v5" ? "OneSignal v5 plugin" : "legacy plugin"}, ${settings.state}): the OneSignal answers on this page are made up by this browser, not by a phone.`;
+    banner.textContent = `Simulated app (${settings.platform}, ${settings.variant === "v5" ? "v5" : "legacy"}, ${settings.state}): answers made up by this browser`;
   }
   // As legacy apps do after every page load. No source shows a v5 app calling
   // a hook by itself: the page asks with onesignal.info().

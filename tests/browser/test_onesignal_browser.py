@@ -362,3 +362,19 @@ def test_simulated_notifications_stack_clear_of_the_tabs(phone, live_server, use
     assert tray["y"] >= tabs["y"] + tabs["height"], (tray, tabs)
     page.get_by_role("button", name="Clear all").click()
     expect(notes).to_have_count(0)
+
+
+def test_the_simulated_banner_takes_two_lines_at_most(phone, live_server, user):
+    page = phone(bridge=False, suffix="")
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, live_server.url)
+    page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
+    banner = page.locator("#simulated-banner")
+    expect(banner).to_be_visible()
+    lines = page.evaluate(
+        """() => { const b = document.getElementById("simulated-banner");
+                   const s = getComputedStyle(b);
+                   const text = b.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+                   return Math.round(text / parseFloat(s.lineHeight)); }"""
+    )
+    assert lines <= 2, lines
