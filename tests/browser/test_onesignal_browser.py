@@ -374,7 +374,8 @@ def test_the_simulated_banner_takes_two_lines_at_most(phone, live_server, user):
     lines = page.evaluate(
         """() => { const b = document.getElementById("simulated-banner");
                    const s = getComputedStyle(b);
-                   const text = b.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+                   const pad = parseFloat(s.paddingTop) + parseFloat(s.paddingBottom);
+                   const text = b.clientHeight - pad;
                    return Math.round(text / parseFloat(s.lineHeight)); }"""
     )
     assert lines <= 2, lines
