@@ -61,8 +61,13 @@ function renderVerdict() {
       actionButton("Simulate the app", () => startSimulator(simulatorSettings() || defaultSettings()), true),
       " here, or open this page in your app (QR code below).");
   } else if (infoProblem) {
+    // Advice for the cause: no bridge on the page is the app's JavaScript
+    // bridge (its injection, or this site missing from the app's domains);
+    // a bridge that does not answer is the OneSignal plugin.
+    const noBridge = !bridgeLibrary();
     setRow("v-info", "bad", infoProblem,
-      "Check that the app's OneSignal plugin is on and up to date, then ", actionButton("ask again", askInfo), ".");
+      noBridge ? "Check that the app injects its JavaScript bridge on this site (the site's domain in the app's configuration), then "
+        : "Check that the app's OneSignal plugin is on and up to date, then ", actionButton("ask again", askInfo), ".");
   } else {
     setRow("v-info", "wait", "waiting for the app…");
   }

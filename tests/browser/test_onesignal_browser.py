@@ -379,3 +379,15 @@ def test_the_simulated_banner_takes_two_lines_at_most(phone, live_server, user):
                    return Math.round(text / parseFloat(s.lineHeight)); }"""
     )
     assert lines <= 2, lines
+
+
+def test_no_bridge_in_the_app_is_advised_as_the_bridge(phone, live_server, user):
+    """Inside the app with no bridge library on the page, the advice is about
+    the app's JavaScript bridge, not the OneSignal plugin."""
+    page = phone(bridge=False)  # the app's user agent, no bridge injected
+    login(page, live_server.url)
+    row = page.locator("#v-info")
+    expect(row).to_have_class("v-row v-bad")
+    expect(row).to_contain_text("bridge library is missing")
+    expect(row).to_contain_text("injects its JavaScript bridge")
+    expect(row).not_to_contain_text("OneSignal plugin")
