@@ -71,7 +71,7 @@ def test_demo_on_this_laptop(page, browser, live_server, live_app, standin):
 
     # Try next 1: send to me reaches the simulated phone's subscription id.
     page.get_by_role("link", name="Send a push to me").click()
-    page.get_by_role("button", name="Send the push").click()
+    page.get_by_role("button", name="Send a push to me").click()
     expect(page.locator(".result-headline")).to_have_text(
         "Arrived on your simulated phone · sent through OneSignal"
     )

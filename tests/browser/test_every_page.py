@@ -182,14 +182,14 @@ def _error_pages(page, base: str, console: list) -> None:
 def _send_results(page, base: str, console: list, live_app) -> None:
     """Sent (the stand-in answers), and not configured (the request shown)."""
     page.goto(base + "/send-to-me")
-    page.get_by_role("button", name="Send the push").click()
+    page.get_by_role("button", name="Send a push to me").click()
     expect(page.locator(".result .pill-sent")).to_be_visible()
     check_page(page, "user-send-result", console)
     key = live_app.config["ONESIGNAL_API_KEY"]
     live_app.config["ONESIGNAL_API_KEY"] = ""
     try:
         page.goto(base + "/send-to-me")
-        page.get_by_role("button", name="Send the push").click()
+        page.get_by_role("button", name="Send a push to me").click()
         expect(page.locator(".result .pill-not_configured")).to_be_visible()
         check_page(page, "user-send-result-not-configured", console)
     finally:

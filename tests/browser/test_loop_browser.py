@@ -69,7 +69,7 @@ def send_to_me(page, base, title):
     page.goto(base + "/send-to-me")
     page.get_by_label("Send to").select_option("devices")
     page.get_by_label("Title").fill(title)
-    page.get_by_role("button", name="Send the push").click()
+    page.get_by_role("button", name="Send a push to me").click()
 
 
 def the_push(standin) -> dict:

@@ -325,7 +325,7 @@ def test_laptop_demo_without_onesignal_shows_the_push(phone, live_server, user):
     page.locator("#v-info").get_by_role("button", name="Simulate the app").click()
     expect(page.locator("#v-link")).to_have_class("v-row v-ok")
     page.goto(live_server.url + "/send-to-me")
-    page.get_by_role("button", name="Send the push").click()
+    page.get_by_role("button", name="Send a push to me").click()
     headline = "Arrived on your simulated phone"
     expect(page.locator(".result-headline")).to_have_text(headline)
     expect(page.locator("details.setup")).not_to_have_attribute("open", "")
@@ -353,7 +353,7 @@ def test_simulated_notifications_stack_clear_of_the_tabs(phone, live_server, use
     expect(page.locator("#v-link")).to_have_class("v-row v-ok")
     page.goto(live_server.url + "/send-to-me")
     for _ in range(2):
-        page.get_by_role("button", name="Send the push").click()
+        page.get_by_role("button", name="Send a push to me").click()
         expect(page.locator(".result-headline")).to_have_text("Arrived on your simulated phone")
     notes = page.locator(".sim-note")
     expect(notes).to_have_count(2)

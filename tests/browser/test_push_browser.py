@@ -75,7 +75,7 @@ def test_send_to_me_page_at_phone_width(page, live_server, live_app, standin):
     login(page, live_server.url, "alice@example.com")
     page.goto(live_server.url + "/send-to-me")
     page.get_by_label("Send to").select_option("external_id")
-    page.get_by_role("button", name="Send the push").click()
+    page.get_by_role("button", name="Send a push to me").click()
     expect(page.locator(".result-headline")).to_have_text("Sent to external id user-1")
     screenshot(page, "send-to-me-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
