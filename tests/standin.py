@@ -285,3 +285,13 @@ def error_strings(*texts: str, sent: bool = False) -> dict:
 def error_objects(*pairs: tuple[str, str], sent: bool = False) -> dict:
     """GenericError's shape: a list of {code, title}."""
     return _answer([{"code": code, "title": title} for code, title in pairs], sent)
+
+
+APP_ID = "11111111-2222-4333-8444-555555555555"
+API_KEY = "os_v2_app_SECRETKEY0123456789"
+
+
+def onesignal_settings(url: str, **more) -> dict:
+    """The site's settings for talking to the stand-in at `url`."""
+    return {"ONESIGNAL_API_URL": url, "ONESIGNAL_APP_ID": APP_ID, "ONESIGNAL_API_KEY": API_KEY,
+            **more}  # fmt: skip

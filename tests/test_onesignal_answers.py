@@ -23,23 +23,20 @@ from .standin import (
     error_strings,
     invalid_external_user_ids,
     not_subscribed,
+    onesignal_settings,
     opted_out,
     opted_out_as_list,
     subscription,
     user,
 )
 
-APP_ID = "11111111-2222-4333-8444-555555555555"
-API_KEY = "os_v2_app_SECRETKEY0123456789"
 V5_PLAYER = V5_PAYLOAD["subscription"]["id"]
 
 
 @pytest.fixture
 def app_settings(standin):
     return {
-        "ONESIGNAL_API_URL": standin.url,
-        "ONESIGNAL_APP_ID": APP_ID,
-        "ONESIGNAL_API_KEY": API_KEY,
+        **onesignal_settings(standin.url),
         "ONESIGNAL_TIMEOUT": 1.0,
         "ONESIGNAL_MAX_RETRIES": 2,
         "ONESIGNAL_DEADLINE": 3.0,

@@ -16,19 +16,15 @@ from demo_app.onesignal import client as os_client
 
 from .conftest import AuthActions
 from .payloads import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
-from .standin import Reply, subscription, user
+from .standin import APP_ID, Reply, onesignal_settings, subscription, user
 
-APP_ID = "11111111-2222-4333-8444-555555555555"
-API_KEY = "os_v2_app_SECRETKEY0123456789"
 V5_PLAYER = V5_PAYLOAD["subscription"]["id"]
 
 
 @pytest.fixture
 def app_settings(standin):
     return {
-        "ONESIGNAL_API_URL": standin.url,
-        "ONESIGNAL_APP_ID": APP_ID,
-        "ONESIGNAL_API_KEY": API_KEY,
+        **onesignal_settings(standin.url),
         "ONESIGNAL_TIMEOUT": 2.0,
         "ONESIGNAL_MAX_RETRIES": 0,
     }

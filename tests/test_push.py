@@ -14,19 +14,15 @@ from demo_app.jobs import run_due_jobs
 from demo_app.models import Device, Job, Message, PushLog
 
 from .payloads import IOS_PAYLOAD, PLAYER, V5_PAYLOAD
-from .standin import Reply, opted_out
+from .standin import API_KEY, APP_ID, Reply, onesignal_settings, opted_out
 
-APP_ID = "11111111-2222-4333-8444-555555555555"
-API_KEY = "os_v2_app_SECRETKEY0123456789"
 V5_PLAYER = V5_PAYLOAD["subscription"]["id"]
 
 
 @pytest.fixture
 def app_settings(standin):
     return {
-        "ONESIGNAL_API_URL": standin.url,
-        "ONESIGNAL_APP_ID": APP_ID,
-        "ONESIGNAL_API_KEY": API_KEY,
+        **onesignal_settings(standin.url),
         "ONESIGNAL_TIMEOUT": 1.0,
         "ONESIGNAL_MAX_RETRIES": 2,
         "ORDER_DELAY_SECONDS": 0,
