@@ -128,3 +128,20 @@ def assert_accessible(page, where: str = "") -> None:
         lines.append(f"  {v['id']} ({v['impact']}): {v['help']}\n")
         lines += [f"    at {target}\n" for target in v["targets"]]
     assert not violations, f"axe-core on {where or page.url}:\n" + "".join(lines)
+
+
+def check_both_schemes(page, name: str, full_page: bool = True) -> None:
+    """What every page state must pass, light and dark: nothing wider than the
+    screen, axe clean, no script error, nothing fetched from outside; a
+    screenshot of each."""
+    from .conftest import screenshot, settled
+
+    settled(page)
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert_accessible(page, f"{page.url} ({scheme}, {width} px)")
+        screenshot(page, f"{name}-{width}-{scheme}", full_page=full_page)
+    page.emulate_media(color_scheme="light")
+    assert page.errors == [] and page.external_requests == []

@@ -6,8 +6,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .conftest import screenshot, settled
-from .helpers import assert_accessible
+from .helpers import check_both_schemes
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +18,7 @@ def live_settings():
 
 
 def _check(page, name: str) -> None:
-    """Nothing wider than the screen; axe clean, light and dark."""
-    settled(page)
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        assert_accessible(page, f"{page.url} ({scheme}, {width} px)")
-        screenshot(page, f"{name}-{width}-{scheme}")
-    page.emulate_media(color_scheme="light")
-    assert page.errors == [] and page.external_requests == []
+    check_both_schemes(page, name)
 
 
 @pytest.mark.parametrize("width,height", [(360, 740), (1280, 800)])

@@ -6,8 +6,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .conftest import screenshot, settled
-from .helpers import assert_accessible, login
+from .conftest import screenshot
+from .helpers import check_both_schemes, login
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +30,7 @@ def qa(live_app):
 
 
 def _check(page, name: str) -> None:
-    """Nothing wider than the screen; axe clean, light and dark."""
-    settled(page)
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        assert_accessible(page, f"{page.url} ({scheme}, {width} px)")
-        screenshot(page, f"{name}-{width}-{scheme}", full_page=False)
-    page.emulate_media(color_scheme="light")
-    assert page.errors == [] and page.external_requests == []
+    check_both_schemes(page, name, full_page=False)
 
 
 def _varied(page, base: str, path: str, n: int) -> None:
