@@ -4,17 +4,10 @@ used up their OneSignal look-ups: the server's words, not an HTTP status."""
 import pytest
 from playwright.sync_api import expect
 
-from ..standin import StandIn, subscription, user
+from ..standin import subscription, user
 from .helpers import login
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def standin():
-    server = StandIn().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
